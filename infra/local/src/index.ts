@@ -1,0 +1,4 @@
+export * from './settings.js';
+export * from './launcher.js';
+export * from './topics.js';
+export { LauncherError } from './processes.js';

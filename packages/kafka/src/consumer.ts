@@ -1,0 +1,232 @@
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { errorMessage } from '@hub/errors';
+import type { Logger } from '@hub/log';
+import { silentLogger } from '@hub/log';
+import { retry } from './backoff.js';
+import type { KafkaClient } from './client.js';
+import { AvroCodec } from './codec.js';
+import type { DeadLetterWriter, OriginalMessage } from './dead-letter.js';
+import { HEADERS, readHeaders, type Headers } from './headers.js';
+import { deadLetterFor, isPoison, type Outcome } from './outcome.js';
+import type { SchemaRegistry } from './schema-registry.js';
+
+export interface MessageContext {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly headers: Headers;
+  readonly schemaId: number;
+  readonly correlationId: string | undefined;
+  readonly logger: Logger;
+}
+
+export interface InputDefinition {
+  readonly topic: string;
+  /** Reader schema (from schemas/); older writer schemas are resolved to it. */
+  readonly schema: object;
+  readonly subject?: string;
+}
+
+export interface ConsumerRunnerOptions<T> {
+  readonly kafka: KafkaClient;
+  readonly registry: SchemaRegistry;
+  /** `<service>.<purpose>`. */
+  readonly groupId: string;
+  readonly inputs: readonly InputDefinition[];
+  readonly handler: (value: T, ctx: MessageContext) => Promise<Outcome>;
+  readonly deadLetters: DeadLetterWriter;
+  readonly logger?: Logger;
+  /** Attempts per message for retriable failures before the partition is paused. */
+  readonly retry?: { attempts: number; baseMs: number; maxMs: number };
+  /** How long a blocked partition stays paused before it is tried again. */
+  readonly pauseMs?: number;
+  readonly fromBeginning?: boolean;
+  readonly sessionTimeoutMs?: number;
+}
+
+export interface ConsumerStats {
+  processed: number;
+  deadLettered: number;
+  skipped: number;
+  retries: number;
+  blocked: number;
+  batches: number;
+}
+
+export interface ConsumerHealth {
+  readonly ok: boolean;
+  readonly running: boolean;
+  readonly pausedPartitions: readonly string[];
+  readonly lastError?: string;
+}
+
+type Processed = 'done' | 'blocked';
+
+/**
+ * Runs one consumer group. Per message: decode → handler → outcome. Offsets are committed only for
+ * messages whose outcome is final (processed, skipped or safely in the dead-letter topic), in
+ * partition order; a message that keeps failing for a retriable reason pauses its partition and is
+ * read again later — it is never skipped.
+ */
+export class ConsumerRunner<T> {
+  private readonly consumer: Consumer;
+  private readonly codecs = new Map<string, AvroCodec<T>>();
+  private readonly logger: Logger;
+  private readonly paused = new Map<string, NodeJS.Timeout>();
+  private running = false;
+  private stopping = false;
+  private lastError: string | undefined;
+  readonly stats: ConsumerStats = { processed: 0, deadLettered: 0, skipped: 0, retries: 0, blocked: 0, batches: 0 };
+
+  constructor(private readonly opts: ConsumerRunnerOptions<T>) {
+    this.logger = (opts.logger ?? silentLogger()).child({ component: 'consumer', groupId: opts.groupId });
+    this.consumer = opts.kafka.raw.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    for (const input of opts.inputs) {
+      this.codecs.set(input.topic, new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema));
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const codec of this.codecs.values()) await codec.init();
+    await this.opts.deadLetters.start();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.codecs.keys()], fromBeginning: this.opts.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Finish the message in hand, commit what is final, leave the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    for (const timer of this.paused.values()) clearTimeout(timer);
+    await this.consumer.disconnect();
+    await this.opts.deadLetters.stop();
+    this.running = false;
+  }
+
+  health(): ConsumerHealth {
+    return {
+      ok: this.running && this.paused.size === 0,
+      running: this.running,
+      pausedPartitions: [...this.paused.keys()],
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    this.stats.batches++;
+    const { topic, partition } = batch;
+    let lastDone: string | undefined;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      const result = await this.processOne(topic, partition, message, heartbeat);
+      if (result === 'blocked') {
+        this.block(topic, partition, message.offset);
+        break;
+      }
+      resolveOffset(message.offset);
+      lastDone = message.offset;
+      await heartbeat();
+    }
+    if (lastDone !== undefined) await this.commit(topic, partition, lastDone);
+  }
+
+  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+    // The committed offset is the next one to read.
+    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  }
+
+  private block(topic: string, partition: number, offset: string): void {
+    const key = `${topic}/${partition}`;
+    this.stats.blocked++;
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    // Read this message again when the partition resumes; nothing after it was resolved.
+    this.consumer.seek({ topic, partition, offset });
+    this.logger.error({ topic, partition, offset, lastError: this.lastError }, 'partition_paused');
+    const timer = setTimeout(() => {
+      this.paused.delete(key);
+      if (this.stopping) return;
+      this.logger.info({ topic, partition, offset }, 'partition_resumed');
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, this.opts.pauseMs ?? 15_000);
+    timer.unref();
+    this.paused.set(key, timer);
+  }
+
+  private async processOne(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Processed> {
+    const headers = readHeaders(message.headers);
+    const original: OriginalMessage = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
+    const correlationId = headers[HEADERS.correlationId];
+    const log = this.logger.child({ topic, partition, offset: message.offset, correlationId });
+    const codec = this.codecs.get(topic);
+    const retryOpts = this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 };
+    let outcome: Outcome;
+    try {
+      outcome = await retry(
+        async () => {
+          if (!codec) throw new Error(`no reader schema for topic ${topic}`);
+          const { schemaId, value } = await codec.decode(message.value);
+          const ctx: MessageContext = {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            headers,
+            schemaId,
+            correlationId,
+            logger: log,
+          };
+          return this.opts.handler(value, ctx);
+        },
+        {
+          ...retryOpts,
+          jitter: 0.5,
+          retryIf: (e) => !isPoison(e) && !this.stopping,
+          onRetry: async (e, attempt, delayMs) => {
+            this.stats.retries++;
+            this.lastError = errorMessage(e);
+            log.warn({ attempt, delayMs, err: this.lastError }, 'message_retry');
+            await heartbeat();
+          },
+        },
+      );
+    } catch (e) {
+      if (!isPoison(e)) {
+        this.lastError = errorMessage(e);
+        return 'blocked';
+      }
+      outcome = deadLetterFor(e);
+    }
+    switch (outcome.kind) {
+      case 'ok':
+        this.stats.processed++;
+        return 'done';
+      case 'skip':
+        this.stats.skipped++;
+        log.warn({ reason: outcome.reason }, 'message_skipped');
+        return 'done';
+      case 'deadLetter':
+        try {
+          await this.opts.deadLetters.write(original, { reason: outcome.reason, error: outcome.error, by: this.opts.groupId });
+        } catch (e) {
+          this.lastError = errorMessage(e);
+          return 'blocked';
+        }
+        this.stats.deadLettered++;
+        log.warn({ reason: outcome.reason, dlq: this.opts.deadLetters.topic }, 'message_dead_lettered');
+        return 'done';
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { Producer, RecordMetadata } from 'kafkajs';
+import { DependencyUnavailableError, ValidationError, errorMessage, type ErrorDetail } from '@hub/errors';
+import type { KafkaClient } from './client.js';
+import { AvroCodec } from './codec.js';
+import { HEADERS, type Headers } from './headers.js';
+import type { SchemaRegistry } from './schema-registry.js';
+
+export interface OutputDefinition {
+  readonly topic: string;
+  /** Subject of the value schema; `<topic>-value` by default. */
+  readonly subject?: string;
+  /** The Avro schema (from schemas/), never inferred from the object. */
+  readonly schema: object;
+}
+
+export interface PublishOptions {
+  /** Entity or source key: all events of one entity land in one partition, in order. */
+  readonly key: string;
+  readonly correlationId?: string;
+  /** Source system (department) the record came from. */
+  readonly source?: string;
+  readonly headers?: Headers;
+}
+
+export interface PublishItem<T> extends PublishOptions {
+  readonly value: T;
+}
+
+export type PublishResult =
+  | { readonly ok: true; readonly index: number }
+  | { readonly ok: false; readonly index: number; readonly error: ValidationError };
+
+export interface CreatePublisherOptions<O extends Record<string, OutputDefinition>> {
+  readonly kafka: KafkaClient;
+  readonly registry: SchemaRegistry;
+  readonly outputs: O;
+  /** Register missing schemas at start (tests); production registers with `npm run schemas:register`. */
+  readonly registerSchemas?: boolean;
+}
+
+/**
+ * Publishes to named outputs (`publisher.publish('citizenObserved', event, { key })`), never to a
+ * raw producer and a topic string. Idempotent producer with acks=all: a send resolves only once every
+ * in-sync replica has the record, so an acknowledgement to a source is a promise kept.
+ */
+export class Publisher<O extends Record<string, OutputDefinition>> {
+  private readonly producer: Producer;
+  private readonly codecs = new Map<keyof O, AvroCodec>();
+  private connected = false;
+
+  constructor(private readonly opts: CreatePublisherOptions<O>) {
+    this.producer = opts.kafka.raw.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 },
+    });
+    for (const [name, def] of Object.entries(opts.outputs)) {
+      this.codecs.set(name, new AvroCodec(opts.registry, def.subject ?? `${def.topic}-value`, def.schema));
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const codec of this.codecs.values()) await codec.init({ register: this.opts.registerSchemas ?? false });
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+
+  health(): { ok: boolean } {
+    return { ok: this.connected };
+  }
+
+  codec(name: keyof O): AvroCodec {
+    const c = this.codecs.get(name);
+    if (!c) throw new Error(`unknown output ${String(name)}`);
+    return c;
+  }
+
+  /** Encode one value (throws ValidationError naming each bad field). */
+  encode<T>(name: keyof O, value: T): Buffer {
+    return this.codec(name).encode(value);
+  }
+
+  /** Publish one value; resolves with its partition and offset once Kafka acknowledged it. */
+  async publish<T>(name: keyof O, value: T, options: PublishOptions): Promise<{ partition: number; offset: string }> {
+    const def = this.definition(name);
+    const message = this.toMessage(name, { ...options, value });
+    const [meta] = await this.send(def.topic, [message]);
+    return { partition: meta?.partition ?? 0, offset: meta?.baseOffset ?? meta?.offset ?? '' };
+  }
+
+  /**
+   * Publish many values in one request. Values that do not fit the schema are reported per item and
+   * not sent; the good ones are sent. Resolves after Kafka acknowledged them all (acks=all).
+   */
+  async publishBatch<T>(name: keyof O, items: readonly PublishItem<T>[]): Promise<PublishResult[]> {
+    const def = this.definition(name);
+    const results: PublishResult[] = new Array<PublishResult>(items.length);
+    const messages: OutgoingMessage[] = [];
+    const indexes: number[] = [];
+    items.forEach((item, index) => {
+      try {
+        messages.push(this.toMessage(name, item));
+        indexes.push(index);
+      } catch (e) {
+        const error =
+          e instanceof ValidationError ? e : new ValidationError(errorMessage(e), { details: [{ problem: errorMessage(e) } as ErrorDetail] });
+        results[index] = { ok: false, index, error };
+      }
+    });
+    if (messages.length > 0) {
+      await this.send(def.topic, messages);
+      for (const index of indexes) results[index] = { ok: true, index };
+    }
+    return results;
+  }
+
+  private definition(name: keyof O): OutputDefinition {
+    const def = this.opts.outputs[name];
+    if (!def) throw new Error(`unknown output ${String(name)}`);
+    return def;
+  }
+
+  private toMessage<T>(name: keyof O, item: PublishItem<T>): OutgoingMessage {
+    const value = this.codec(name).encode(item.value);
+    const headers: Headers = { ...item.headers, [HEADERS.correlationId]: item.correlationId ?? randomUUID() };
+    if (item.source) headers[HEADERS.source] = item.source;
+    const eventId = (item.value as { eventId?: unknown } | null)?.eventId;
+    if (typeof eventId === 'string') headers[HEADERS.eventId] = eventId;
+    return { key: item.key, value, headers };
+  }
+
+  private async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
+    try {
+      return await this.producer.send({ topic, acks: -1, messages });
+    } catch (cause) {
+      throw new DependencyUnavailableError('kafka', `could not publish to ${topic}: ${errorMessage(cause)}`, { cause });
+    }
+  }
+}
+
+interface OutgoingMessage {
+  key: string;
+  value: Buffer;
+  headers: Headers;
+}
