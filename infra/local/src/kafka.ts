@@ -68,6 +68,8 @@ logger.kafka.name = kafka
 logger.kafka.level = WARN
 logger.oak.name = org.apache.kafka
 logger.oak.level = WARN
+logger.state.name = state.change.logger
+logger.state.level = WARN
 logger.started.name = kafka.server.KafkaRaftServer
 logger.started.level = INFO
 `;

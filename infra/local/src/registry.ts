@@ -83,7 +83,6 @@ export async function ensureRegistry(s: InfraSettings, databaseUrl: string, log:
       QUARKUS_HTTP_PORT: String(s.registryPort),
       QUARKUS_MANAGEMENT_HOST: '127.0.0.1',
       QUARKUS_MANAGEMENT_PORT: String(s.registryManagementPort),
-      QUARKUS_LOG_CONSOLE_JSON: 'false',
     },
     logFile: p.logFile,
     pidFile: p.pidFile,

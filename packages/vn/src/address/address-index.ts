@@ -13,6 +13,8 @@ export interface AddressIndex {
   communesCurrent: Map<string, AdminUnit[]>;
   /** Pre-2025 district code → province code. */
   districtProvince: Map<string, string>;
+  /** Province codes (either era) for which the registry has districts or communes. */
+  scope: Set<string>;
 }
 
 /** Extra spellings for a few provinces, folded. The key is the alias, the value the province name. */
@@ -35,7 +37,7 @@ function add(map: Map<string, AdminUnit[]>, key: string, unit: AdminUnit): void 
 export function addressIndexFor(registry: AdminRegistry = defaultAdminRegistry()): AddressIndex {
   const existing = cache.get(registry);
   if (existing) return existing;
-  const index: AddressIndex = { provinces: new Map(), districts: new Map(), communesPre: new Map(), communesCurrent: new Map(), districtProvince: new Map() };
+  const index: AddressIndex = { provinces: new Map(), districts: new Map(), communesPre: new Map(), communesCurrent: new Map(), districtProvince: new Map(), scope: new Set() };
   for (const unit of registry.catalogue.units) {
     const key = foldKey(unit.name);
     if (unit.level === 'province') {
@@ -46,6 +48,9 @@ export function addressIndexFor(registry: AdminRegistry = defaultAdminRegistry()
       if (unit.parentCode !== undefined) index.districtProvince.set(unit.code, unit.parentCode);
     } else if (unit.era === 'PRE_2025') add(index.communesPre, key, unit);
     else add(index.communesCurrent, key, unit);
+  }
+  for (const unit of registry.catalogue.units) {
+    if (unit.level === 'district' || (unit.level === 'commune' && unit.era === 'CURRENT')) index.scope.add(unit.parentCode ?? '');
   }
   for (const [alias, name] of Object.entries(PROVINCE_ALIASES)) {
     for (const unit of index.provinces.get(name) ?? []) add(index.provinces, alias, unit);

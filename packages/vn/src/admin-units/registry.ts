@@ -3,6 +3,7 @@
  * went. `defaultAdminRegistry()` uses the shipped data; `createAdminRegistry` takes any catalogue,
  * e.g. one extended with `importCommuneCatalogue`.
  */
+import { isRealDate } from '../identifiers/dossier-code.js';
 import { fail, ok, problem, type ParseResult, type Problem } from '../problem.js';
 import { loadDefaultCatalogue } from './default-catalogue.js';
 import type { AdminCatalogue, AdminUnit, ChangeKind, CommuneMapping, UnitLevel } from './types.js';
@@ -71,7 +72,9 @@ export function resolveUnitCode(
   at: string,
   registry: AdminRegistry = defaultAdminRegistry(),
 ): ParseResult<AdminUnit> {
-  if (!ISO_DATE.test(at)) return fail([problem('INVALID_DATE', `date "${at}" is not YYYY-MM-DD`, { field: 'at' })]);
+  if (!ISO_DATE.test(at) || !isRealDate(Number(at.slice(0, 4)), Number(at.slice(5, 7)), Number(at.slice(8, 10)))) {
+    return fail([problem('INVALID_DATE', `date "${at}" is not a real YYYY-MM-DD date`, { field: 'at' })]);
+  }
   const trimmed = code.trim();
   const width = CODE_WIDTH[level];
   if (!/^\d+$/.test(trimmed) || trimmed.length !== width) {

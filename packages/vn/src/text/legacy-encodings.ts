@@ -13,6 +13,19 @@ for (let i = 0; i + 1 < TCVN3_PAIRS.length; i += 2) TCVN3.set(TCVN3_PAIRS[i] ?? 
 /** Characters that only TCVN3 text contains (not letters of Unicode Vietnamese). */
 export const TCVN3_SIGNATURE = /[¡¢£¤¥¦§¨©ª«¬\u00ad®µ¶·¸¹»¼½¾Æ×Øßçþ]/;
 
+const TCVN3_ENCODE = new Map<string, string>();
+for (const [byte, letter] of TCVN3) if (byte !== 'μ' && !TCVN3_ENCODE.has(letter)) TCVN3_ENCODE.set(letter, byte);
+
+/**
+ * Encodes NFC text as TCVN3 (as Latin-1 characters), for fixtures and round-trip tests. Toned
+ * capitals have no TCVN3 byte in the normal font and are kept as they are.
+ */
+export function encodeTcvn3(text: string): string {
+  let out = '';
+  for (const ch of text.normalize('NFC')) out += TCVN3_ENCODE.get(ch) ?? ch;
+  return out;
+}
+
 export interface DecodeTcvn3Options {
   /** The text was set in an all-caps font (`.VnTimeH`): return capitals. */
   allCaps?: boolean;
@@ -72,4 +85,52 @@ export function decodeVni(text: string): string {
     last = letter;
   }
   return out.normalize('NFC');
+}
+
+const MARK_TO_VNI: Record<string, string> = {
+  [CIRC]: 'â', [CIRC + ACUTE]: 'á', [CIRC + GRAVE]: 'à', [CIRC + HOOK]: 'å', [CIRC + TILDE]: 'ã', [CIRC + DOT]: 'ä',
+  [BREVE]: 'ê', [BREVE + ACUTE]: 'é', [BREVE + GRAVE]: 'è', [BREVE + HOOK]: 'ú', [BREVE + TILDE]: 'ü', [BREVE + DOT]: 'ë',
+  [ACUTE]: 'ù', [GRAVE]: 'ø', [HOOK]: 'û', [TILDE]: 'õ', [DOT]: 'ï',
+};
+const VNI_I: Record<string, string> = { [ACUTE]: 'í', [GRAVE]: 'ì', [HOOK]: 'æ', [TILDE]: 'ó', [DOT]: 'ò' };
+const HORN = '\u031b';
+
+/** Encodes NFC text as VNI-Windows (as Latin-1 characters), for fixtures and round-trip tests. */
+export function encodeVni(text: string): string {
+  let out = '';
+  for (const ch of text.normalize('NFC')) {
+    if (ch === 'đ' || ch === 'Đ') {
+      out += ch === 'đ' ? 'ñ' : 'Ñ';
+      continue;
+    }
+    const nfd = ch.normalize('NFD');
+    const base = nfd[0] ?? '';
+    // NFD puts the dot below (class 220) before the circumflex/breve (230); VNI wants shape first.
+    let marks = nfd.slice(1);
+    if (marks.length > 1 && marks.startsWith(DOT)) marks = marks.slice(1) + DOT;
+    if (marks === '' || !/[aeiouyAEIOUY]/.test(base)) {
+      out += ch;
+      continue;
+    }
+    const upper = base !== base.toLowerCase();
+    let letter = base;
+    if (marks.startsWith(HORN)) {
+      letter = base.toLowerCase() === 'o' ? (upper ? 'Ô' : 'ô') : upper ? 'Ö' : 'ö';
+      marks = marks.slice(1);
+    } else if (base.toLowerCase() === 'i' && VNI_I[marks] !== undefined) {
+      const mapped = VNI_I[marks] ?? '';
+      out += upper ? mapped.toUpperCase() : mapped;
+      continue;
+    } else if (base.toLowerCase() === 'y' && marks === DOT) {
+      out += upper ? 'Î' : 'î';
+      continue;
+    }
+    const modifier = marks === '' ? '' : MARK_TO_VNI[marks];
+    if (modifier === undefined) {
+      out += ch;
+      continue;
+    }
+    out += letter + (upper ? modifier.toUpperCase() : modifier);
+  }
+  return out;
 }

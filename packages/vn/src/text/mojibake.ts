@@ -64,5 +64,12 @@ export function repairMojibake(text: string, source: MojibakeSource): { text: st
   return repairedWords > 0 ? { text: out.normalize('NFC'), repairedWords } : undefined;
 }
 
-/** Size of the CP437 table (128); exported for a sanity test. */
-export const CP437_TABLE_SIZE = [...CP437_HIGH].length;
+/** Produces the mojibake that `source` makes of UTF-8 text: for fixtures and round-trip tests. */
+export function encodeAsMojibake(text: string, source: MojibakeSource): string {
+  const high = source === 'CP1252' ? [...CP1252_HIGH] : [...CP437_HIGH];
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) {
+    out += byte < 0x80 ? String.fromCharCode(byte) : source === 'CP1252' && byte >= 0xa0 ? String.fromCharCode(byte) : (high[byte - 0x80] ?? '');
+  }
+  return out;
+}

@@ -1,0 +1,5 @@
+export * from './catalog.js';
+export * from './compatibility.js';
+export * from './operations.js';
+export * from './typescript.js';
+export * from './generated/types.js';
