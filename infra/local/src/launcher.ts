@@ -59,6 +59,22 @@ export async function down(s: InfraSettings, log: (m: string) => void = () => un
   if (await stopPrivatePostgres(s)) log('private postgresql: stopped');
 }
 
+/** Stop the registry this checkout started (tests of durability restart it with `up`). */
+export async function stopRegistry(s: InfraSettings): Promise<boolean> {
+  const pidFile = registryPaths(s).pidFile;
+  const pid = readPid(pidFile);
+  if (pid === undefined) return false;
+  await stopPid(pid, 60_000);
+  removeFile(pidFile);
+  return true;
+}
+
+/** Start just the registry again (after stopRegistry), against the same storage. */
+export async function startRegistry(s: InfraSettings): Promise<StartOutcome> {
+  const ep = readEndpoints(s);
+  return ensureRegistry(s, ep?.DATABASE_URL ?? s.databaseUrl, () => undefined);
+}
+
 export interface ComponentStatus {
   readonly name: string;
   readonly up: boolean;

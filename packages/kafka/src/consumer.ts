@@ -125,7 +125,7 @@ export class ConsumerRunner<T> {
     };
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     this.stats.batches++;
     const { topic, partition } = batch;
     let lastDone: string | undefined;
@@ -140,12 +140,12 @@ export class ConsumerRunner<T> {
       lastDone = message.offset;
       await heartbeat();
     }
-    if (lastDone !== undefined) await this.commit(topic, partition, lastDone);
-  }
-
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
-    // The committed offset is the next one to read.
-    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+    if (lastDone !== undefined) {
+      // Explicit offsets go straight to the group coordinator, also while the consumer is stopping
+      // (consumer.commitOffsets would silently skip then). The committed offset is the next to read.
+      const next = (BigInt(lastDone) + 1n).toString();
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+    }
   }
 
   private block(topic: string, partition: number, offset: string): void {

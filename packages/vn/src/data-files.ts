@@ -12,7 +12,7 @@ export type CsvRow = Record<string, string>;
 
 /** Parses CSV text with a header row into records keyed by column name. */
 export function parseCsvRecords(text: string): CsvRow[] {
-  return parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as CsvRow[];
+  return parse<CsvRow>(text, { columns: true, skip_empty_lines: true, bom: true, trim: true });
 }
 
 /** Reads `data/<relativePath>` synchronously and parses it. */

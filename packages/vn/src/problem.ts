@@ -26,7 +26,11 @@ export function fail<T>(problems: Problem[]): ParseResult<T> {
   return { ok: false, problems };
 }
 
-export function problem(code: string, message: string, extra: Omit<Problem, 'code' | 'message'> = {}): Problem {
+export function problem(
+  code: string,
+  message: string,
+  extra: Omit<Problem, 'code' | 'message'> = {},
+): Problem {
   return { code, message, ...extra };
 }
 

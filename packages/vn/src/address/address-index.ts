@@ -37,7 +37,14 @@ function add(map: Map<string, AdminUnit[]>, key: string, unit: AdminUnit): void 
 export function addressIndexFor(registry: AdminRegistry = defaultAdminRegistry()): AddressIndex {
   const existing = cache.get(registry);
   if (existing) return existing;
-  const index: AddressIndex = { provinces: new Map(), districts: new Map(), communesPre: new Map(), communesCurrent: new Map(), districtProvince: new Map(), scope: new Set() };
+  const index: AddressIndex = {
+    provinces: new Map(),
+    districts: new Map(),
+    communesPre: new Map(),
+    communesCurrent: new Map(),
+    districtProvince: new Map(),
+    scope: new Set(),
+  };
   for (const unit of registry.catalogue.units) {
     const key = foldKey(unit.name);
     if (unit.level === 'province') {
@@ -50,7 +57,8 @@ export function addressIndexFor(registry: AdminRegistry = defaultAdminRegistry()
     else add(index.communesCurrent, key, unit);
   }
   for (const unit of registry.catalogue.units) {
-    if (unit.level === 'district' || (unit.level === 'commune' && unit.era === 'CURRENT')) index.scope.add(unit.parentCode ?? '');
+    if (unit.level === 'district' || (unit.level === 'commune' && unit.era === 'CURRENT'))
+      index.scope.add(unit.parentCode ?? '');
   }
   for (const [alias, name] of Object.entries(PROVINCE_ALIASES)) {
     for (const unit of index.provinces.get(name) ?? []) add(index.provinces, alias, unit);

@@ -40,9 +40,11 @@ const TYPE_LEVEL: Record<string, TypeLevel> = {
 };
 
 /** Full words need a following space; abbreviations need a dot, or a space for the two-letter ones. */
-const TYPE_PREFIX = /^(thanh pho|thi xa|thi tran|tinh|quan|huyen|phuong|xa|t\.p|tp|tx|tt|t|q|h|p|x)(\.\s*|\s+)/;
+const TYPE_PREFIX =
+  /^(thanh pho|thi xa|thi tran|tinh|quan|huyen|phuong|xa|t\.p|tp|tx|tt|t|q|h|p|x)(\.\s*|\s+)/;
 /** Type words inside a segment, where a missing comma must be restored ("xã A huyện B"). */
-const INNER_TYPE = / (?=((?:thanh pho|thi xa|thi tran|tinh|quan|huyen|phuong|xa|tp\.?|tx\.?|tt\.?|h\.|p\.|x\.|q\.) ?)\S)/g;
+const INNER_TYPE =
+  / (?=((?:thanh pho|thi xa|thi tran|tinh|quan|huyen|phuong|xa|tp\.?|tx\.?|tt\.?|h\.|p\.|x\.|q\.) ?)\S)/g;
 
 export function readSegment(text: string): Segment {
   const folded = foldAccents(text).toLowerCase();
@@ -53,7 +55,14 @@ export function readSegment(text: string): Segment {
     const abbreviation = word.length === 1;
     if (!(abbreviation && !separator.startsWith('.')) && folded.length > match[0].length) {
       const offset = match[0].length;
-      return { text, folded, typeWord: word, typeLevel: TYPE_LEVEL[word], name: folded.slice(offset), nameText: text.slice(offset) };
+      return {
+        text,
+        folded,
+        typeWord: word,
+        typeLevel: TYPE_LEVEL[word],
+        name: folded.slice(offset),
+        nameText: text.slice(offset),
+      };
     }
   }
   return { text, folded, typeWord: undefined, typeLevel: undefined, name: folded, nameText: text };
@@ -78,7 +87,12 @@ export function splitAddress(input: string): string[] {
       if (next === next.toLowerCase() && !/\d/.test(next)) continue;
       const piece = text.slice(start, at).trim();
       // A piece that is only a type word ("xã" in "xã Xà Phìn") stays with what follows.
-      if (piece !== '' && readSegment(piece).typeWord === undefined && TYPE_PREFIX.test(`${foldAccents(piece).toLowerCase()} `)) continue;
+      if (
+        piece !== '' &&
+        readSegment(piece).typeWord === undefined &&
+        TYPE_PREFIX.test(`${foldAccents(piece).toLowerCase()} `)
+      )
+        continue;
       if (piece !== '') parts.push(piece);
       start = at + 1;
     }

@@ -37,24 +37,36 @@ export function splitUnitType(fullName: string): { type: string | undefined; nam
   return { type: undefined, name };
 }
 
-export function importCommuneCatalogue(csvText: string, options: ImportCommuneCatalogueOptions): ParseResult<AdminUnit[]> {
+export function importCommuneCatalogue(
+  csvText: string,
+  options: ImportCommuneCatalogueOptions,
+): ParseResult<AdminUnit[]> {
   const level = options.level ?? 'commune';
   const width = WIDTH[level];
   const columns = { code: 'code', name: 'name', ...options.columns };
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  type Row = { record: Record<string, string>; info: { lines: number } };
+  let records: Row[];
   try {
-    records = parse(csvText, {
+    records = parse<Row>(csvText, {
       columns: (header: string[]) => header.map((h) => h.normalize('NFC').trim()),
       delimiter: options.delimiter ?? ',',
       bom: true,
       skip_empty_lines: true,
       trim: true,
       info: true,
-    }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+    });
   } catch (error: unknown) {
-    const line = typeof error === 'object' && error !== null && 'lines' in error && typeof error.lines === 'number' ? error.lines : undefined;
+    const line =
+      typeof error === 'object' && error !== null && 'lines' in error && typeof error.lines === 'number'
+        ? error.lines
+        : undefined;
     const message = error instanceof Error ? error.message : String(error);
-    return fail([problem('CSV_SYNTAX', `the file is not valid CSV: ${message}`, { line, hint: 'check quotes and the delimiter option' })]);
+    return fail([
+      problem('CSV_SYNTAX', `the file is not valid CSV: ${message}`, {
+        line,
+        hint: 'check quotes and the delimiter option',
+      }),
+    ]);
   }
   const header = Object.keys(records[0]?.record ?? {});
   const problems: Problem[] = [];
@@ -66,7 +78,13 @@ export function importCommuneCatalogue(csvText: string, options: ImportCommuneCa
   ];
   for (const [role, name] of wanted) {
     if (name !== undefined && records.length > 0 && !header.includes(name)) {
-      problems.push(problem('MISSING_COLUMN', `column "${name}" (${role}) is not in the header [${header.join(', ')}]`, { line: 1, field: name, hint: `set options.columns.${role} to the header used by this file` }));
+      problems.push(
+        problem('MISSING_COLUMN', `column "${name}" (${role}) is not in the header [${header.join(', ')}]`, {
+          line: 1,
+          field: name,
+          hint: `set options.columns.${role} to the header used by this file`,
+        }),
+      );
     }
   }
   if (records.length === 0) problems.push(problem('EMPTY_FILE', 'the file has no data rows', { line: 1 }));
@@ -82,35 +100,72 @@ export function importCommuneCatalogue(csvText: string, options: ImportCommuneCa
     let code = (record[columns.code] ?? '').trim();
     if (options.padCodes && /^\d+$/.test(code) && code.length < width) code = code.padStart(width, '0');
     if (code === '') {
-      problems.push(problem('EMPTY_CODE', `line ${line}: column "${columns.code}" is empty`, { line, field: columns.code }));
+      problems.push(
+        problem('EMPTY_CODE', `line ${line}: column "${columns.code}" is empty`, {
+          line,
+          field: columns.code,
+        }),
+      );
       continue;
     }
     if (!/^\d+$/.test(code) || code.length !== width) {
       const short = /^\d+$/.test(code) && code.length < width;
       problems.push(
-        problem('MALFORMED_CODE', `line ${line}: column "${columns.code}" = "${code}" is not a ${width}-digit ${level} code`, {
-          line,
-          field: columns.code,
-          hint: short ? 'a spreadsheet probably dropped the leading zeros; set padCodes: true or fix the file' : undefined,
-        }),
+        problem(
+          'MALFORMED_CODE',
+          `line ${line}: column "${columns.code}" = "${code}" is not a ${width}-digit ${level} code`,
+          {
+            line,
+            field: columns.code,
+            hint: short
+              ? 'a spreadsheet probably dropped the leading zeros; set padCodes: true or fix the file'
+              : undefined,
+          },
+        ),
       );
       continue;
     }
     const firstLine = seen.get(code);
     if (firstLine !== undefined) {
-      problems.push(problem('DUPLICATE_CODE', `line ${line}: code ${code} already appears on line ${firstLine}`, { line, field: columns.code }));
+      problems.push(
+        problem('DUPLICATE_CODE', `line ${line}: code ${code} already appears on line ${firstLine}`, {
+          line,
+          field: columns.code,
+        }),
+      );
       continue;
     }
     seen.set(code, line);
     const rawName = (record[columns.name] ?? '').normalize('NFC').trim();
     if (rawName === '') {
-      problems.push(problem('EMPTY_NAME', `line ${line}: column "${columns.name}" is empty`, { line, field: columns.name }));
+      problems.push(
+        problem('EMPTY_NAME', `line ${line}: column "${columns.name}" is empty`, {
+          line,
+          field: columns.name,
+        }),
+      );
       continue;
     }
-    const split = options.splitTypeFromName === false ? { type: undefined, name: rawName } : splitUnitType(rawName);
-    const typeColumn = columns.type === undefined ? undefined : (record[columns.type] ?? '').normalize('NFC').trim().toLowerCase();
-    const parentCode = columns.parentCode === undefined ? options.parentCode : (record[columns.parentCode] ?? '').trim() || options.parentCode;
-    units.push({ level, code, name: split.name, type: typeColumn || split.type, parentCode, era, validFrom, validTo });
+    const split =
+      options.splitTypeFromName === false ? { type: undefined, name: rawName } : splitUnitType(rawName);
+    const typeColumn =
+      columns.type === undefined
+        ? undefined
+        : (record[columns.type] ?? '').normalize('NFC').trim().toLowerCase();
+    const parentCode =
+      columns.parentCode === undefined
+        ? options.parentCode
+        : (record[columns.parentCode] ?? '').trim() || options.parentCode;
+    units.push({
+      level,
+      code,
+      name: split.name,
+      type: typeColumn || split.type,
+      parentCode,
+      era,
+      validFrom,
+      validTo,
+    });
   }
   return problems.length > 0 ? fail(problems) : ok(units);
 }

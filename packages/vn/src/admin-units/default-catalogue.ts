@@ -22,20 +22,48 @@ export function loadDefaultCatalogue(): AdminCatalogue {
 
   let file = 'admin-units/provinces-pre2025.csv';
   for (const row of readDataCsv(file)) {
-    units.push({ level: 'province', code: column(row, 'code', file), name: column(row, 'name', file), type: undefined, parentCode: undefined, ...pre });
+    units.push({
+      level: 'province',
+      code: column(row, 'code', file),
+      name: column(row, 'name', file),
+      type: undefined,
+      parentCode: undefined,
+      ...pre,
+    });
   }
   file = 'admin-units/provinces-2025.csv';
   for (const row of readDataCsv(file)) {
-    units.push({ level: 'province', code: column(row, 'code', file), name: column(row, 'name', file), type: column(row, 'type', file), parentCode: undefined, ...cur });
+    units.push({
+      level: 'province',
+      code: column(row, 'code', file),
+      name: column(row, 'name', file),
+      type: column(row, 'type', file),
+      parentCode: undefined,
+      ...cur,
+    });
   }
   file = 'admin-units/tuyen-quang-units-pre2025.csv';
   for (const row of readDataCsv(file)) {
     const level = column(row, 'level', file) === 'district' ? 'district' : 'commune';
-    units.push({ level, code: column(row, 'code', file), name: column(row, 'name', file), type: column(row, 'type', file), parentCode: column(row, 'parent_code', file), ...pre });
+    units.push({
+      level,
+      code: column(row, 'code', file),
+      name: column(row, 'name', file),
+      type: column(row, 'type', file),
+      parentCode: column(row, 'parent_code', file),
+      ...pre,
+    });
   }
   file = 'admin-units/tuyen-quang-communes-2025.csv';
   for (const row of readDataCsv(file)) {
-    units.push({ level: 'commune', code: column(row, 'code', file), name: column(row, 'name', file), type: column(row, 'type', file), parentCode: CURRENT_COMMUNES_PROVINCE, ...cur });
+    units.push({
+      level: 'commune',
+      code: column(row, 'code', file),
+      name: column(row, 'name', file),
+      type: column(row, 'type', file),
+      parentCode: CURRENT_COMMUNES_PROVINCE,
+      ...cur,
+    });
   }
   file = 'admin-units/tuyen-quang-commune-mapping-2025.csv';
   const mappings = readDataCsv(file).map((row) => {

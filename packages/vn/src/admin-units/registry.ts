@@ -23,7 +23,10 @@ export interface AdminRegistry {
 }
 
 export function isValidOn(unit: AdminUnit, at: string): boolean {
-  return (unit.validFrom === undefined || unit.validFrom <= at) && (unit.validTo === undefined || at <= unit.validTo);
+  return (
+    (unit.validFrom === undefined || unit.validFrom <= at) &&
+    (unit.validTo === undefined || at <= unit.validTo)
+  );
 }
 
 function group<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -72,7 +75,10 @@ export function resolveUnitCode(
   at: string,
   registry: AdminRegistry = defaultAdminRegistry(),
 ): ParseResult<AdminUnit> {
-  if (!ISO_DATE.test(at) || !isRealDate(Number(at.slice(0, 4)), Number(at.slice(5, 7)), Number(at.slice(8, 10)))) {
+  if (
+    !ISO_DATE.test(at) ||
+    !isRealDate(Number(at.slice(0, 4)), Number(at.slice(5, 7)), Number(at.slice(8, 10)))
+  ) {
     return fail([problem('INVALID_DATE', `date "${at}" is not a real YYYY-MM-DD date`, { field: 'at' })]);
   }
   const trimmed = code.trim();
@@ -81,7 +87,10 @@ export function resolveUnitCode(
     return fail([
       problem('MALFORMED_CODE', `a ${level} code is ${width} digits; got "${code}"`, {
         field: 'code',
-        hint: /^\d+$/.test(trimmed) && trimmed.length < width ? `pad with leading zeros: ${trimmed.padStart(width, '0')}` : undefined,
+        hint:
+          /^\d+$/.test(trimmed) && trimmed.length < width
+            ? `pad with leading zeros: ${trimmed.padStart(width, '0')}`
+            : undefined,
       }),
     ]);
   }
@@ -89,10 +98,18 @@ export function resolveUnitCode(
   if (found) return ok(found);
   const all = registry.unitsWithCode(level, trimmed);
   if (all.length === 0) {
-    return fail([problem('UNKNOWN_CODE', `no ${level} with code ${trimmed} in the catalogue`, { field: 'code', hint: level === 'province' ? undefined : 'commune and district data cover Tuyên Quang and Hà Giang only; import other provinces with importCommuneCatalogue' })]);
+    return fail([
+      problem('UNKNOWN_CODE', `no ${level} with code ${trimmed} in the catalogue`, {
+        field: 'code',
+        hint:
+          level === 'province'
+            ? undefined
+            : 'commune and district data cover Tuyên Quang and Hà Giang only; import other provinces with importCommuneCatalogue',
+      }),
+    ]);
   }
   const problems: Problem[] = [];
-  const latest = [...all].sort((a, b) => (b.validTo ?? '9999') .localeCompare(a.validTo ?? '9999'))[0];
+  const latest = [...all].sort((a, b) => (b.validTo ?? '9999').localeCompare(a.validTo ?? '9999'))[0];
   if (latest?.validTo !== undefined && latest.validTo < at) {
     problems.push(
       problem('CLOSED_CODE', `${level} code ${trimmed} (${latest.name}) was closed after ${latest.validTo}`, {
@@ -103,10 +120,14 @@ export function resolveUnitCode(
   } else {
     const earliest = [...all].sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? ''))[0];
     problems.push(
-      problem('NOT_YET_VALID', `${level} code ${trimmed} (${earliest?.name ?? ''}) is valid only from ${earliest?.validFrom ?? '?'}`, {
-        field: 'code',
-        hint: 'for an earlier date use the pre-2025 code and mapPre2025Address',
-      }),
+      problem(
+        'NOT_YET_VALID',
+        `${level} code ${trimmed} (${earliest?.name ?? ''}) is valid only from ${earliest?.validFrom ?? '?'}`,
+        {
+          field: 'code',
+          hint: 'for an earlier date use the pre-2025 code and mapPre2025Address',
+        },
+      ),
     );
   }
   return fail(problems);
@@ -116,18 +137,36 @@ function successorHint(level: UnitLevel, code: string, registry: AdminRegistry):
   let targets: string[] = [];
   if (level === 'commune') targets = registry.mappingsFrom(code).map((m) => `${m.newCode} ${m.newName}`);
   if (level === 'province') {
-    const provinces = new Set(registry.catalogue.mappings.filter((m) => m.oldProvinceCode === code).map((m) => m.newCode));
-    const parents = new Set([...provinces].map((c) => registry.unitsWithCode('commune', c).find((u) => u.era === 'CURRENT')?.parentCode));
-    targets = [...parents].filter((p): p is string => p !== undefined).map((p) => `${p} ${registry.unitsWithCode('province', p).find((u) => u.era === 'CURRENT')?.name ?? ''}`.trim());
+    const provinces = new Set(
+      registry.catalogue.mappings.filter((m) => m.oldProvinceCode === code).map((m) => m.newCode),
+    );
+    const parents = new Set(
+      [...provinces].map(
+        (c) => registry.unitsWithCode('commune', c).find((u) => u.era === 'CURRENT')?.parentCode,
+      ),
+    );
+    targets = [...parents]
+      .filter((p): p is string => p !== undefined)
+      .map((p) =>
+        `${p} ${registry.unitsWithCode('province', p).find((u) => u.era === 'CURRENT')?.name ?? ''}`.trim(),
+      );
   }
   return targets.length > 0 ? `now part of ${[...new Set(targets)].join(', ')}` : undefined;
 }
 
-export function resolveProvinceCode(code: string, at: string, registry?: AdminRegistry): ParseResult<AdminUnit> {
+export function resolveProvinceCode(
+  code: string,
+  at: string,
+  registry?: AdminRegistry,
+): ParseResult<AdminUnit> {
   return resolveUnitCode('province', code, at, registry);
 }
 
-export function resolveCommuneCode(code: string, at: string, registry?: AdminRegistry): ParseResult<AdminUnit> {
+export function resolveCommuneCode(
+  code: string,
+  at: string,
+  registry?: AdminRegistry,
+): ParseResult<AdminUnit> {
   return resolveUnitCode('commune', code, at, registry);
 }
 
@@ -159,7 +198,10 @@ export interface Pre2025AddressMapping {
 }
 
 /** Maps a pre-2025 address (province, district, commune codes) to the current commune(s). */
-export function mapPre2025Address(entered: Pre2025Address, registry: AdminRegistry = defaultAdminRegistry()): ParseResult<Pre2025AddressMapping> {
+export function mapPre2025Address(
+  entered: Pre2025Address,
+  registry: AdminRegistry = defaultAdminRegistry(),
+): ParseResult<Pre2025AddressMapping> {
   const at = '2025-06-30';
   const commune = registry.findUnit('commune', entered.communeCode.trim(), at);
   if (!commune) {
@@ -167,28 +209,65 @@ export function mapPre2025Address(entered: Pre2025Address, registry: AdminRegist
     return fail([
       problem('UNKNOWN_PRE_2025_COMMUNE', `no pre-2025 commune with code "${entered.communeCode}"`, {
         field: 'communeCode',
-        hint: known ? 'commune data cover old Tuyên Quang (08) and Hà Giang (02); import other provinces with importCommuneCatalogue' : 'check the province code too',
+        hint: known
+          ? 'commune data cover old Tuyên Quang (08) and Hà Giang (02); import other provinces with importCommuneCatalogue'
+          : 'check the province code too',
       }),
     ]);
   }
   const warnings: Problem[] = [];
-  const district = commune.parentCode === undefined ? undefined : registry.findUnit('district', commune.parentCode, at);
+  const district =
+    commune.parentCode === undefined ? undefined : registry.findUnit('district', commune.parentCode, at);
   if (entered.districtCode !== undefined && entered.districtCode.trim() !== commune.parentCode) {
-    warnings.push(problem('DISTRICT_MISMATCH', `commune ${commune.code} ${commune.name} belonged to district ${commune.parentCode ?? '?'}, not ${entered.districtCode}`, { field: 'districtCode' }));
+    warnings.push(
+      problem(
+        'DISTRICT_MISMATCH',
+        `commune ${commune.code} ${commune.name} belonged to district ${commune.parentCode ?? '?'}, not ${entered.districtCode}`,
+        { field: 'districtCode' },
+      ),
+    );
   }
-  const province = district?.parentCode === undefined ? undefined : registry.findUnit('province', district.parentCode, at);
+  const province =
+    district?.parentCode === undefined ? undefined : registry.findUnit('province', district.parentCode, at);
   if (province && entered.provinceCode.trim() !== province.code) {
-    warnings.push(problem('PROVINCE_MISMATCH', `commune ${commune.code} belonged to province ${province.code} ${province.name}, not ${entered.provinceCode}`, { field: 'provinceCode' }));
+    warnings.push(
+      problem(
+        'PROVINCE_MISMATCH',
+        `commune ${commune.code} belonged to province ${province.code} ${province.name}, not ${entered.provinceCode}`,
+        { field: 'provinceCode' },
+      ),
+    );
   }
   const current: CurrentCommuneCandidate[] = [];
   for (const m of registry.mappingsFrom(commune.code)) {
     const newCommune = registry.findUnit('commune', m.newCode, registry.catalogue.reformDate);
     if (!newCommune) continue;
-    const newProvince = newCommune.parentCode === undefined ? undefined : registry.findUnit('province', newCommune.parentCode, registry.catalogue.reformDate);
-    current.push({ commune: newCommune, province: newProvince, change: m.change, changeKind: m.changeKind, remark: m.remark });
+    const newProvince =
+      newCommune.parentCode === undefined
+        ? undefined
+        : registry.findUnit('province', newCommune.parentCode, registry.catalogue.reformDate);
+    current.push({
+      commune: newCommune,
+      province: newProvince,
+      change: m.change,
+      changeKind: m.changeKind,
+      remark: m.remark,
+    });
   }
   if (current.length === 0) {
-    warnings.push(problem('NO_MAPPING', `the mapping table has no row for commune ${commune.code}`, { field: 'communeCode' }));
+    warnings.push(
+      problem('NO_MAPPING', `the mapping table has no row for commune ${commune.code}`, {
+        field: 'communeCode',
+      }),
+    );
   }
-  return ok({ entered: { ...entered }, province, district, commune, current, ambiguous: current.length > 1, warnings });
+  return ok({
+    entered: { ...entered },
+    province,
+    district,
+    commune,
+    current,
+    ambiguous: current.length > 1,
+    warnings,
+  });
 }

@@ -29,15 +29,25 @@ export interface ParseVietnameseDateOptions {
 const PATTERNS: ReadonlyArray<{ re: RegExp; parts: ReadonlyArray<'d' | 'm' | 'y'> }> = [
   { re: /^(\d{4})-(\d{1,2})-(\d{1,2})$/, parts: ['y', 'm', 'd'] },
   { re: /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})$/, parts: ['d', 'm', 'y'] },
-  { re: /^ngay\s*(\d{1,2})\s*(?:thang\s*|[/.-]\s*)(\d{1,2})\s*(?:nam\s*|[/.-]\s*)(\d{4}|\d{2})$/, parts: ['d', 'm', 'y'] },
+  {
+    re: /^ngay\s*(\d{1,2})\s*(?:thang\s*|[/.-]\s*)(\d{1,2})\s*(?:nam\s*|[/.-]\s*)(\d{4}|\d{2})$/,
+    parts: ['d', 'm', 'y'],
+  },
   { re: /^(?:thang\s*)?(\d{1,2})\s*(?:nam\s*|[/.-]\s*)(\d{4})$/, parts: ['m', 'y'] },
   { re: /^thang\s*(\d{1,2})\s*(?:nam\s*|[/.-]\s*)(\d{2})$/, parts: ['m', 'y'] },
   { re: /^(?:nam\s*)?(\d{4})$/, parts: ['y'] },
   { re: /^nam\s*(\d{2})$/, parts: ['y'] },
 ];
 
-export function parseVietnameseDate(input: string, options: ParseVietnameseDateOptions = {}): ParseResult<PartialDate> {
-  const text = foldAccents(input.normalize('NFC')).toLowerCase().replace(/\s+/g, ' ').replace(/[,]/g, ' ').trim();
+export function parseVietnameseDate(
+  input: string,
+  options: ParseVietnameseDateOptions = {},
+): ParseResult<PartialDate> {
+  const text = foldAccents(input.normalize('NFC'))
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[,]/g, ' ')
+    .trim();
   for (const { re, parts } of PATTERNS) {
     const match = re.exec(text);
     if (!match) continue;
@@ -69,23 +79,42 @@ export function expandTwoDigitYear(yy: number, pivot?: number): number {
   return yy < cut ? 2000 + yy : 1900 + yy;
 }
 
-function validate(input: string, year: number, month: number | undefined, day: number | undefined, options: ParseVietnameseDateOptions): ParseResult<PartialDate> {
+function validate(
+  input: string,
+  year: number,
+  month: number | undefined,
+  day: number | undefined,
+  options: ParseVietnameseDateOptions,
+): ParseResult<PartialDate> {
   const minYear = options.minYear ?? 1800;
   const maxYear = options.maxYear ?? 2200;
   if (year < minYear || year > maxYear) {
-    return fail([problem('YEAR_OUT_OF_RANGE', `year ${year} in "${input}" is outside ${minYear}–${maxYear}`, { field: 'year' })]);
+    return fail([
+      problem('YEAR_OUT_OF_RANGE', `year ${year} in "${input}" is outside ${minYear}–${maxYear}`, {
+        field: 'year',
+      }),
+    ]);
   }
   if (month !== undefined && (month < 1 || month > 12)) {
     return fail([
       problem('MONTH_OUT_OF_RANGE', `month ${month} in "${input}" is not 1–12`, {
         field: 'month',
-        hint: day !== undefined && day <= 12 ? 'Vietnamese dates are day first (dd/mm/yyyy); day and month may be swapped' : undefined,
+        hint:
+          day !== undefined && day <= 12
+            ? 'Vietnamese dates are day first (dd/mm/yyyy); day and month may be swapped'
+            : undefined,
       }),
     ]);
   }
   if (day !== undefined && month !== undefined) {
     if (!isRealDate(year, month, day)) {
-      return fail([problem('DAY_OUT_OF_RANGE', `day ${day} does not exist in ${String(month).padStart(2, '0')}/${year} ("${input}")`, { field: 'day' })]);
+      return fail([
+        problem(
+          'DAY_OUT_OF_RANGE',
+          `day ${day} does not exist in ${String(month).padStart(2, '0')}/${year} ("${input}")`,
+          { field: 'day' },
+        ),
+      ]);
     }
     return ok({ year, month, day, precision: 'DAY' });
   }

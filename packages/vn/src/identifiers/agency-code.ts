@@ -56,7 +56,10 @@ export interface ParseAgencyCodeOptions {
 
 const FULL_WIDTHS = [3, 2, 2] as const;
 
-export function parseAgencyCode(input: string, options: ParseAgencyCodeOptions = {}): ParseResult<AgencyCode> {
+export function parseAgencyCode(
+  input: string,
+  options: ParseAgencyCodeOptions = {},
+): ParseResult<AgencyCode> {
   const canonical = input.trim().toUpperCase();
   if (canonical === '') return fail([problem('EMPTY', 'the agency code is empty', { field: 'agencyCode' })]);
   if (!/^[0-9A-Z.]+$/.test(canonical)) {
@@ -71,10 +74,14 @@ export function parseAgencyCode(input: string, options: ParseAgencyCodeOptions =
   const levelOne = parts[parts.length - 1] ?? '';
   if (!/^[A-Z]\d{2}$/.test(levelOne)) {
     return fail([
-      problem('INVALID_LEVEL_ONE', `the last part "${levelOne}" must be a letter and two digits (e.g. H60 for a province)`, {
-        field: 'levelOne',
-        hint: 'agency codes end with the ministry (G..) or province (H..) code',
-      }),
+      problem(
+        'INVALID_LEVEL_ONE',
+        `the last part "${levelOne}" must be a letter and two digits (e.g. H60 for a province)`,
+        {
+          field: 'levelOne',
+          hint: 'agency codes end with the ministry (G..) or province (H..) code',
+        },
+      ),
     ]);
   }
   const lowerLevels = parts.slice(0, -1);
@@ -82,23 +89,45 @@ export function parseAgencyCode(input: string, options: ParseAgencyCodeOptions =
   if (lowerLevels.some((p) => p === '')) {
     return fail([problem('EMPTY_PART', 'the code has an empty part between dots', { field: 'agencyCode' })]);
   }
-  const fullForm = lowerLevels.length === 3 && lowerLevels.every((p, i) => p.length === FULL_WIDTHS[i] && /^\d+$/.test(p));
+  const fullForm =
+    lowerLevels.length === 3 && lowerLevels.every((p, i) => p.length === FULL_WIDTHS[i] && /^\d+$/.test(p));
   if (!fullForm) {
     warnings.push(
-      problem('NON_STANDARD_SHAPE', `"${canonical}" is not the four-part form NNN.NN.NN.${levelOne}; accepted because shorter forms occur in practice`, {
-        field: 'agencyCode',
-      }),
+      problem(
+        'NON_STANDARD_SHAPE',
+        `"${canonical}" is not the four-part form NNN.NN.NN.${levelOne}; accepted because shorter forms occur in practice`,
+        {
+          field: 'agencyCode',
+        },
+      ),
     );
   }
   if (!levelOne.startsWith('H') && !levelOne.startsWith('G')) {
-    warnings.push(problem('UNUSUAL_LEVEL_ONE', `level-1 code ${levelOne} is neither a province (H) nor a ministry (G) code`, { field: 'levelOne' }));
+    warnings.push(
+      problem(
+        'UNUSUAL_LEVEL_ONE',
+        `level-1 code ${levelOne} is neither a province (H) nor a ministry (G) code`,
+        { field: 'levelOne' },
+      ),
+    );
   }
-  const province = levelOne.startsWith('H') ? (options.provinceCodes ?? agencyProvinceCodes()).get(levelOne) : undefined;
+  const province = levelOne.startsWith('H')
+    ? (options.provinceCodes ?? agencyProvinceCodes()).get(levelOne)
+    : undefined;
   if (levelOne.startsWith('H') && !province) {
-    warnings.push(problem('UNKNOWN_PROVINCE_CODE', `province letter code ${levelOne} is not in the table`, { field: 'levelOne', hint: `add it to data/${FILE}` }));
+    warnings.push(
+      problem('UNKNOWN_PROVINCE_CODE', `province letter code ${levelOne} is not in the table`, {
+        field: 'levelOne',
+        hint: `add it to data/${FILE}`,
+      }),
+    );
   } else if (province?.status === 'inferred') {
     warnings.push(
-      problem('INFERRED_PROVINCE_CODE', `${levelOne} = ${province.provinceName} is inferred, not confirmed by an official list`, { field: 'levelOne' }),
+      problem(
+        'INFERRED_PROVINCE_CODE',
+        `${levelOne} = ${province.provinceName} is inferred, not confirmed by an official list`,
+        { field: 'levelOne' },
+      ),
     );
   }
   return ok({ canonical, levelOne, lowerLevels, fullForm, province, warnings });

@@ -27,7 +27,10 @@ export function isRealDate(year: number, month: number, day: number): boolean {
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-export function parseDossierCode(input: string, options: ParseDossierCodeOptions = {}): ParseResult<DossierCode> {
+export function parseDossierCode(
+  input: string,
+  options: ParseDossierCodeOptions = {},
+): ParseResult<DossierCode> {
   const text = input.trim().toUpperCase();
   const match = /^(.+)-(\d+)-(\d+)$/.exec(text);
   if (!match) {
@@ -41,20 +44,29 @@ export function parseDossierCode(input: string, options: ParseDossierCodeOptions
   const [, agencyText = '', dateText = '', sequenceText = ''] = match;
   const problems: Problem[] = [];
   const agency = parseAgencyCode(agencyText, options);
-  if (!agency.ok) problems.push(...agency.problems.map((p) => ({ ...p, field: `agencyCode.${p.field ?? ''}` })));
+  if (!agency.ok)
+    problems.push(...agency.problems.map((p) => ({ ...p, field: `agencyCode.${p.field ?? ''}` })));
   let receivedOn = '';
   if (dateText.length !== 6) {
-    problems.push(problem('DATE_WRONG_LENGTH', `the date part has 6 digits YYMMDD; got "${dateText}"`, { field: 'receivedOn' }));
+    problems.push(
+      problem('DATE_WRONG_LENGTH', `the date part has 6 digits YYMMDD; got "${dateText}"`, {
+        field: 'receivedOn',
+      }),
+    );
   } else {
     const year = 2000 + Number(dateText.slice(0, 2));
     const month = Number(dateText.slice(2, 4));
     const day = Number(dateText.slice(4, 6));
     if (!isRealDate(year, month, day)) {
       problems.push(
-        problem('DATE_NOT_REAL', `date part "${dateText}" is not a real date (YYMMDD → ${year}-${dateText.slice(2, 4)}-${dateText.slice(4, 6)})`, {
-          field: 'receivedOn',
-          hint: 'the middle part is year, month, day of receipt; check for a swapped day and month',
-        }),
+        problem(
+          'DATE_NOT_REAL',
+          `date part "${dateText}" is not a real date (YYMMDD → ${year}-${dateText.slice(2, 4)}-${dateText.slice(4, 6)})`,
+          {
+            field: 'receivedOn',
+            hint: 'the middle part is year, month, day of receipt; check for a swapped day and month',
+          },
+        ),
       );
     } else {
       receivedOn = `${year}-${dateText.slice(2, 4)}-${dateText.slice(4, 6)}`;
@@ -81,7 +93,12 @@ export function parseDossierCode(input: string, options: ParseDossierCodeOptions
 }
 
 /** Builds a dossier code; the inverse of `parseDossierCode`. */
-export function formatDossierCode(agencyCode: string, receivedOn: string, sequence: number, sequenceLength = 4): string {
+export function formatDossierCode(
+  agencyCode: string,
+  receivedOn: string,
+  sequence: number,
+  sequenceLength = 4,
+): string {
   const yymmdd = receivedOn.slice(2, 4) + receivedOn.slice(5, 7) + receivedOn.slice(8, 10);
   return `${agencyCode.toUpperCase()}-${yymmdd}-${String(sequence).padStart(sequenceLength, '0')}`;
 }

@@ -35,7 +35,10 @@ const CMND_LABELS = ['cmnd', 'cmt', 'chung minh nhan dan', 'chung minh thu'];
 function labelOf(text: string): { declared: DeclaredDocument | undefined; rest: string } {
   const cut = text.search(/\d/);
   if (cut <= 0) return { declared: undefined, rest: text };
-  const label = foldAccents(text.slice(0, cut)).toLowerCase().replace(/[^a-z]+/g, ' ').trim();
+  const label = foldAccents(text.slice(0, cut))
+    .toLowerCase()
+    .replace(/[^a-z]+/g, ' ')
+    .trim();
   const rest = text.slice(cut);
   const isCmnd = CMND_LABELS.some((l) => label.includes(l));
   const isCccd = CCCD_LABELS.some((l) => label.includes(l));
@@ -67,13 +70,23 @@ export function classifyPersonIdentifier(
   if (digits.length === 9) {
     if (declared === 'CCCD') {
       return fail([
-        problem('CCCD_WITH_9_DIGITS', 'the document is declared a CCCD, but a CCCD number has 12 digits; 9 digits is a CMND', {
-          field: 'personIdentifier',
-          hint: 'record the 9-digit number as a CMND alias and ask for the 12-digit number',
-        }),
+        problem(
+          'CCCD_WITH_9_DIGITS',
+          'the document is declared a CCCD, but a CCCD number has 12 digits; 9 digits is a CMND',
+          {
+            field: 'personIdentifier',
+            hint: 'record the 9-digit number as a CMND alias and ask for the 12-digit number',
+          },
+        ),
       ]);
     }
-    return ok({ kind: 'CMND9', digits, personalNumber: undefined, personalId: undefined, aliasKey: `CMND9:${digits}` });
+    return ok({
+      kind: 'CMND9',
+      digits,
+      personalNumber: undefined,
+      personalId: undefined,
+      aliasKey: `CMND9:${digits}`,
+    });
   }
   if (digits.length === 12) {
     const parsed = parsePersonalId(digits, options);
@@ -84,7 +97,10 @@ export function classifyPersonIdentifier(
   return fail([
     problem('WRONG_LENGTH', `a CMND has 9 or 12 digits and a personal number 12; got ${digits.length}`, {
       field: 'personIdentifier',
-      hint: digits.length === 8 ? 'a leading zero may have been dropped by a spreadsheet; check the source' : 'check for missing or extra digits',
+      hint:
+        digits.length === 8
+          ? 'a leading zero may have been dropped by a spreadsheet; check the source'
+          : 'check for missing or extra digits',
     }),
   ]);
 }

@@ -25,7 +25,13 @@ describe('parsePersonalId', () => {
     const result = parsePersonalId('008185000123');
     expect(result).toMatchObject({
       ok: true,
-      value: { registrationCode: '008', sex: 'FEMALE', birthYear: 1985, serial: '000123', registrationProvince: { provinceName: 'Tuyên Quang' } },
+      value: {
+        registrationCode: '008',
+        sex: 'FEMALE',
+        birthYear: 1985,
+        serial: '000123',
+        registrationProvince: { provinceName: 'Tuyên Quang' },
+      },
     });
   });
 
@@ -49,7 +55,10 @@ describe('parsePersonalId', () => {
   it('accepts a configured country code for births abroad', () => {
     expect(parsePersonalId('999185000123').ok).toBe(false);
     const abroad = parsePersonalId('999185000123', { countryCodes: ['999'] });
-    expect(abroad).toMatchObject({ ok: true, value: { registeredAbroad: true, registrationProvince: undefined } });
+    expect(abroad).toMatchObject({
+      ok: true,
+      value: { registeredAbroad: true, registrationProvince: undefined },
+    });
   });
 
   it('rejects birth years in the future', () => {
@@ -61,8 +70,13 @@ describe('parsePersonalId', () => {
     fc.assert(
       fc.property(personalIdArb, ({ id, birthYear, sex, code }) => {
         const result = parsePersonalId(id, { maxBirthYear: 2025 });
-        expect(result).toMatchObject({ ok: true, value: { birthYear, sex, registrationCode: code, value: id } });
-        expect(checkPersonalIdConsistency(id, { dateOfBirth: `${birthYear}-06-01`, sex }, { maxBirthYear: 2025 })).toEqual([]);
+        expect(result).toMatchObject({
+          ok: true,
+          value: { birthYear, sex, registrationCode: code, value: id },
+        });
+        expect(
+          checkPersonalIdConsistency(id, { dateOfBirth: `${birthYear}-06-01`, sex }, { maxBirthYear: 2025 }),
+        ).toEqual([]);
       }),
     );
   });
@@ -70,7 +84,11 @@ describe('parsePersonalId', () => {
   it('property: a date of birth in another century is always reported', () => {
     fc.assert(
       fc.property(personalIdArb, fc.constantFrom(-100, 100), ({ id, birthYear }, shift) => {
-        const problems = checkPersonalIdConsistency(id, { dateOfBirth: birthYear + shift }, { maxBirthYear: 2025 });
+        const problems = checkPersonalIdConsistency(
+          id,
+          { dateOfBirth: birthYear + shift },
+          { maxBirthYear: 2025 },
+        );
         expect(problems.map((p) => p.code)).toContain('CENTURY_MISMATCH');
       }),
     );
@@ -91,7 +109,9 @@ describe('checkPersonalIdConsistency', () => {
   });
 
   it('reports an unreadable date of birth instead of ignoring it', () => {
-    expect(checkPersonalIdConsistency('008185000123', { dateOfBirth: '05/03/1985' }).map((p) => p.code)).toEqual(['INVALID_DATE_OF_BIRTH']);
+    expect(
+      checkPersonalIdConsistency('008185000123', { dateOfBirth: '05/03/1985' }).map((p) => p.code),
+    ).toEqual(['INVALID_DATE_OF_BIRTH']);
   });
 });
 
@@ -104,7 +124,10 @@ describe('classifyPersonIdentifier', () => {
     ['CMND 008185000123', 'CMND12_OR_CCCD', '008185000123', 'PID:008185000123'],
     ['CMND/CCCD: 008185000123', 'CMND12_OR_CCCD', '008185000123', 'PID:008185000123'],
   ])('%s → %s', (input, kind, personalNumber, aliasKey) => {
-    expect(classifyPersonIdentifier(input)).toMatchObject({ ok: true, value: { kind, personalNumber, aliasKey } });
+    expect(classifyPersonIdentifier(input)).toMatchObject({
+      ok: true,
+      value: { kind, personalNumber, aliasKey },
+    });
   });
 
   it('never treats a 9-digit CMND as a personal number, even if it is declared a CCCD', () => {

@@ -44,7 +44,10 @@ export function centurySexDigitFor(birthYear: number, sex: Sex): number | undefi
 
 const TWELVE_DIGITS = /^\d{12}$/;
 
-export function parsePersonalId(input: string, options: ParsePersonalIdOptions = {}): ParseResult<PersonalId> {
+export function parsePersonalId(
+  input: string,
+  options: ParsePersonalIdOptions = {},
+): ParseResult<PersonalId> {
   const digits = compactDigits(input);
   if (!TWELVE_DIGITS.test(digits)) {
     const length = digits.length;
@@ -72,10 +75,14 @@ export function parsePersonalId(input: string, options: ParsePersonalIdOptions =
   const registeredAbroad = !registrationProvince && (options.countryCodes ?? []).includes(registrationCode);
   if (!registrationProvince && !registeredAbroad) {
     problems.push(
-      problem('UNKNOWN_REGISTRATION_CODE', `digits 1–3 "${registrationCode}" are not a province code (001–096) nor a configured country code`, {
-        field: 'registrationCode',
-        hint: 'check the first three digits; for births registered abroad pass the country code in options.countryCodes',
-      }),
+      problem(
+        'UNKNOWN_REGISTRATION_CODE',
+        `digits 1–3 "${registrationCode}" are not a province code (001–096) nor a configured country code`,
+        {
+          field: 'registrationCode',
+          hint: 'check the first three digits; for births registered abroad pass the country code in options.countryCodes',
+        },
+      ),
     );
   }
   const centurySexDigit = Number(digits[3]);
@@ -84,10 +91,14 @@ export function parsePersonalId(input: string, options: ParsePersonalIdOptions =
   const maxBirthYear = options.maxBirthYear ?? new Date().getFullYear();
   if (birthYear > maxBirthYear) {
     problems.push(
-      problem('BIRTH_YEAR_IN_FUTURE', `digits 4–6 "${digits.slice(3, 6)}" give birth year ${birthYear}, after ${maxBirthYear}`, {
-        field: 'centurySexDigit',
-        hint: 'digit 4 encodes century and sex (0/1 = 1900s male/female, 2/3 = 2000s); check it was typed correctly',
-      }),
+      problem(
+        'BIRTH_YEAR_IN_FUTURE',
+        `digits 4–6 "${digits.slice(3, 6)}" give birth year ${birthYear}, after ${maxBirthYear}`,
+        {
+          field: 'centurySexDigit',
+          hint: 'digit 4 encodes century and sex (0/1 = 1900s male/female, 2/3 = 2000s); check it was typed correctly',
+        },
+      ),
     );
   }
   if (problems.length > 0) return fail(problems);
@@ -130,10 +141,14 @@ export function checkPersonalIdConsistency(
   const year = birthYearOf(facts.dateOfBirth);
   if (facts.dateOfBirth !== undefined && year === undefined) {
     problems.push(
-      problem('INVALID_DATE_OF_BIRTH', `date of birth "${String(facts.dateOfBirth)}" is not YYYY-MM-DD or a year`, {
-        field: 'dateOfBirth',
-        hint: 'parse free-text dates with parseVietnameseDate first',
-      }),
+      problem(
+        'INVALID_DATE_OF_BIRTH',
+        `date of birth "${String(facts.dateOfBirth)}" is not YYYY-MM-DD or a year`,
+        {
+          field: 'dateOfBirth',
+          hint: 'parse free-text dates with parseVietnameseDate first',
+        },
+      ),
     );
   }
   if (year !== undefined && year !== parsed.birthYear) {
@@ -157,10 +172,14 @@ export function checkPersonalIdConsistency(
   }
   if (facts.sex !== undefined && facts.sex !== parsed.sex) {
     problems.push(
-      problem('SEX_MISMATCH', `digit 4 "${parsed.centurySexDigit}" means ${parsed.sex}, but the record says ${facts.sex}`, {
-        field: 'sex',
-        hint: 'even digit 4 = male, odd = female; check which record is wrong',
-      }),
+      problem(
+        'SEX_MISMATCH',
+        `digit 4 "${parsed.centurySexDigit}" means ${parsed.sex}, but the record says ${facts.sex}`,
+        {
+          field: 'sex',
+          hint: 'even digit 4 = male, odd = female; check which record is wrong',
+        },
+      ),
     );
   }
   return problems;

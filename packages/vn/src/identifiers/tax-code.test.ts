@@ -41,32 +41,46 @@ describe('parseTaxCode', () => {
   });
 
   it('reports nine digits whose check value is 10 (no valid code)', () => {
-    const nine = fc.sample(fc.stringMatching(/^\d{9}$/).filter((s) => computeTaxCheckDigit(s) === undefined), 1)[0] ?? '';
+    const nine =
+      fc.sample(
+        fc.stringMatching(/^\d{9}$/).filter((s) => computeTaxCheckDigit(s) === undefined),
+        1,
+      )[0] ?? '';
     const result = parseTaxCode(`${nine}0`);
     expect(result.ok ? [] : result.problems.map((p) => p.code)).toContain('NO_VALID_CHECK_DIGIT');
   });
 
   it('property: every generated code re-validates and its canonical form is a fixed point', () => {
     fc.assert(
-      fc.property(enterpriseArb, fc.option(fc.integer({ min: 1, max: 999 }), { nil: undefined }), fc.constantFrom('-', ' ', ''), (code, branch, sep) => {
-        const input = branch === undefined ? code : `${code}${sep}${String(branch).padStart(3, '0')}`;
-        const result = parseTaxCode(input);
-        expect(result.ok).toBe(true);
-        if (result.ok) {
-          expect(result.value.kind).toBe(branch === undefined ? 'ENTERPRISE' : 'BRANCH');
-          expect(parseTaxCode(result.value.canonical)).toEqual(result);
-        }
-      }),
+      fc.property(
+        enterpriseArb,
+        fc.option(fc.integer({ min: 1, max: 999 }), { nil: undefined }),
+        fc.constantFrom('-', ' ', ''),
+        (code, branch, sep) => {
+          const input = branch === undefined ? code : `${code}${sep}${String(branch).padStart(3, '0')}`;
+          const result = parseTaxCode(input);
+          expect(result.ok).toBe(true);
+          if (result.ok) {
+            expect(result.value.kind).toBe(branch === undefined ? 'ENTERPRISE' : 'BRANCH');
+            expect(parseTaxCode(result.value.canonical)).toEqual(result);
+          }
+        },
+      ),
     );
   });
 
   it('property: any single-digit substitution in the first ten digits is detected', () => {
     fc.assert(
-      fc.property(enterpriseArb, fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), (code, position, delta) => {
-        const digit = (Number(code[position]) + delta) % 10;
-        const mutated = code.slice(0, position) + String(digit) + code.slice(position + 1);
-        expect(parseTaxCode(mutated).ok).toBe(false);
-      }),
+      fc.property(
+        enterpriseArb,
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        (code, position, delta) => {
+          const digit = (Number(code[position]) + delta) % 10;
+          const mutated = code.slice(0, position) + String(digit) + code.slice(position + 1);
+          expect(parseTaxCode(mutated).ok).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -31,7 +31,10 @@ export function computeTaxCheckDigit(firstNine: string): number | undefined {
 }
 
 export function parseTaxCode(input: string, options: ParsePersonalIdOptions = {}): ParseResult<TaxCode> {
-  const compact = input.normalize('NFC').trim().replace(/[\s.\u00a0]/g, '');
+  const compact = input
+    .normalize('NFC')
+    .trim()
+    .replace(/[\s.\u00a0]/g, '');
   let digits: string;
   let branch: string | undefined;
   const dashed = /^(\d+)[-–_/](\d+)$/.exec(compact);
@@ -40,10 +43,14 @@ export function parseTaxCode(input: string, options: ParsePersonalIdOptions = {}
     branch = dashed[2] ?? '';
     if (digits.length !== 10 || branch.length !== 3) {
       return fail([
-        problem('WRONG_LENGTH', `a branch tax code is 10 digits, a dash and 3 digits; got ${digits.length} and ${branch.length}`, {
-          field: 'taxCode',
-          hint: 'write it as 0314409058-002',
-        }),
+        problem(
+          'WRONG_LENGTH',
+          `a branch tax code is 10 digits, a dash and 3 digits; got ${digits.length} and ${branch.length}`,
+          {
+            field: 'taxCode',
+            hint: 'write it as 0314409058-002',
+          },
+        ),
       ]);
     }
   } else if (/^\d+$/.test(compact)) {
@@ -61,32 +68,55 @@ export function parseTaxCode(input: string, options: ParsePersonalIdOptions = {}
           })),
         );
       }
-      return ok({ kind: 'HOUSEHOLD_PERSONAL_ID', canonical: compact, enterpriseCode: undefined, branch: undefined, personalId: personal.value });
+      return ok({
+        kind: 'HOUSEHOLD_PERSONAL_ID',
+        canonical: compact,
+        enterpriseCode: undefined,
+        branch: undefined,
+        personalId: personal.value,
+      });
     } else if (compact.length !== 10) {
       return fail([
-        problem('WRONG_LENGTH', `a tax code has 10 digits, 13 with a branch suffix, or 12 for a household business; got ${compact.length}`, {
-          field: 'taxCode',
-          hint: compact.length === 9 ? 'a leading zero may have been dropped by a spreadsheet (codes of Hà Nội start with 01)' : 'check for missing or extra digits',
-        }),
+        problem(
+          'WRONG_LENGTH',
+          `a tax code has 10 digits, 13 with a branch suffix, or 12 for a household business; got ${compact.length}`,
+          {
+            field: 'taxCode',
+            hint:
+              compact.length === 9
+                ? 'a leading zero may have been dropped by a spreadsheet (codes of Hà Nội start with 01)'
+                : 'check for missing or extra digits',
+          },
+        ),
       ]);
     }
   } else {
     return fail([
-      problem('NOT_DIGITS', `a tax code has only digits and an optional "-NNN" branch suffix; got "${input}"`, { field: 'taxCode' }),
+      problem(
+        'NOT_DIGITS',
+        `a tax code has only digits and an optional "-NNN" branch suffix; got "${input}"`,
+        { field: 'taxCode' },
+      ),
     ]);
   }
   const problems = [];
   if (digits.slice(2, 9) === '0000000') {
-    problems.push(problem('ZERO_SEQUENCE', 'digits 3–9 are 0000000, which is never issued', { field: 'sequence' }));
+    problems.push(
+      problem('ZERO_SEQUENCE', 'digits 3–9 are 0000000, which is never issued', { field: 'sequence' }),
+    );
   }
   const expected = computeTaxCheckDigit(digits);
   const actual = Number(digits[9]);
   if (expected === undefined) {
     problems.push(
-      problem('NO_VALID_CHECK_DIGIT', `digits 1–9 "${digits.slice(0, 9)}" give check value 10, so no valid code starts with them`, {
-        field: 'checkDigit',
-        hint: 'one of the first nine digits is mistyped',
-      }),
+      problem(
+        'NO_VALID_CHECK_DIGIT',
+        `digits 1–9 "${digits.slice(0, 9)}" give check value 10, so no valid code starts with them`,
+        {
+          field: 'checkDigit',
+          hint: 'one of the first nine digits is mistyped',
+        },
+      ),
     );
   } else if (expected !== actual) {
     problems.push(
@@ -97,7 +127,12 @@ export function parseTaxCode(input: string, options: ParsePersonalIdOptions = {}
     );
   }
   if (branch === '000') {
-    problems.push(problem('ZERO_BRANCH', 'branch suffix 000 is never issued (branches are 001–999)', { field: 'branch', hint: 'drop the suffix for the head office' }));
+    problems.push(
+      problem('ZERO_BRANCH', 'branch suffix 000 is never issued (branches are 001–999)', {
+        field: 'branch',
+        hint: 'drop the suffix for the head office',
+      }),
+    );
   }
   if (problems.length > 0) return fail(problems);
   return ok({

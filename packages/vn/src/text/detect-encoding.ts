@@ -55,7 +55,12 @@ export function detectAndRepairText(input: string): TextRepair {
     const repaired = repairMojibake(original, source);
     if (repaired) candidates.push({ encoding, text: repaired.text, bonus: 0.25 });
   }
-  let best: TextRepair = { encoding: 'UNICODE', confidence: 0, text: original, syllableScore: { before, after: before } };
+  let best: TextRepair = {
+    encoding: 'UNICODE',
+    confidence: 0,
+    text: original,
+    syllableScore: { before, after: before },
+  };
   let bestScore = before - originalJunk;
   for (const candidate of candidates) {
     if (candidate.text === original) continue;

@@ -11,7 +11,9 @@ function buildFoldTable(): void {
   ];
   for (const [from, to] of ranges) {
     for (let cp = from; cp <= to; cp++) {
-      const base = String.fromCodePoint(cp).normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      const base = String.fromCodePoint(cp)
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '');
       if (/^[A-Za-z]$/.test(base)) FOLD.set(cp, base);
     }
   }

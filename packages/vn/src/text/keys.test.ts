@@ -4,7 +4,7 @@ import { foldAccents } from './fold.js';
 import { foldKey, matchKey, nameKeys, normalizeText, phoneticKey } from './keys.js';
 import { nameSimilarity, jaroWinkler } from './similarity.js';
 import { isVietnameseSyllable } from './syllable.js';
-import { vietnameseTextArb } from './test-corpus.js';
+import { vietnameseTextArb } from './corpus.test-support.js';
 import { placeToneMarks, stripTones } from './tone.js';
 
 const nfd = (s: string) => s.normalize('NFD');
@@ -14,7 +14,11 @@ describe('normalizeText', () => {
     expect(normalizeText(`  ${nfd('Nguyễn')}\u00a0 Thị\tHoà `)).toBe('Nguyễn Thị Hoà');
   });
   it('property: idempotent', () => {
-    fc.assert(fc.property(fc.oneof(vietnameseTextArb.map(nfd), fc.string()), (s) => expect(normalizeText(normalizeText(s))).toBe(normalizeText(s))));
+    fc.assert(
+      fc.property(fc.oneof(vietnameseTextArb.map(nfd), fc.string()), (s) => {
+        expect(normalizeText(normalizeText(s))).toBe(normalizeText(s));
+      }),
+    );
   });
 });
 
@@ -39,7 +43,12 @@ describe('tone placement and match keys', () => {
   });
 
   it('gives one key for the hòa/hoà, thủy/thuỷ, NFD and case variants of a name', () => {
-    const variants = ['Nguyễn Thị Thủy Hòa', 'NGUYỄN THỊ THUỶ HOÀ', nfd('nguyễn thị thuỷ hoà'), ' Nguyễn  Thị Thuỷ Hòa '];
+    const variants = [
+      'Nguyễn Thị Thủy Hòa',
+      'NGUYỄN THỊ THUỶ HOÀ',
+      nfd('nguyễn thị thuỷ hoà'),
+      ' Nguyễn  Thị Thuỷ Hòa ',
+    ];
     expect(new Set(variants.map(matchKey)).size).toBe(1);
     expect(nameKeys(variants[1] ?? '').display).toBe('NGUYỄN THỊ THUỶ HOÀ');
   });
@@ -63,7 +72,11 @@ describe('tone placement and match keys', () => {
   });
 
   it('property: both placement styles give the same match key', () => {
-    fc.assert(fc.property(vietnameseTextArb, (s) => expect(matchKey(placeToneMarks(s, 'modern'))).toBe(matchKey(placeToneMarks(s, 'classic')))));
+    fc.assert(
+      fc.property(vietnameseTextArb, (s) => {
+        expect(matchKey(placeToneMarks(s, 'modern'))).toBe(matchKey(placeToneMarks(s, 'classic')));
+      }),
+    );
   });
 });
 
@@ -120,6 +133,10 @@ describe('similarity', () => {
 });
 
 describe('isVietnameseSyllable', () => {
-  it.each(['nguyễn', 'trường', 'khuỷu', 'gìn', 'quốc', 'ngoài', 'A'])('accepts %s', (s) => expect(isVietnameseSyllable(s)).toBe(true));
-  it.each(['nguyÔn', 'tr­êng', 'xyz', 'hạt́', 'mạ̀', 'ãt'])('rejects %s', (s) => expect(isVietnameseSyllable(s)).toBe(false));
+  it.each(['nguyễn', 'trường', 'khuỷu', 'gìn', 'quốc', 'ngoài', 'A'])('accepts %s', (s) =>
+    expect(isVietnameseSyllable(s)).toBe(true),
+  );
+  it.each(['nguyÔn', 'tr­êng', 'xyz', 'hạt́', 'mạ̀', 'ãt'])('rejects %s', (s) =>
+    expect(isVietnameseSyllable(s)).toBe(false),
+  );
 });

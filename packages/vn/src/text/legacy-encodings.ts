@@ -14,7 +14,8 @@ for (let i = 0; i + 1 < TCVN3_PAIRS.length; i += 2) TCVN3.set(TCVN3_PAIRS[i] ?? 
 export const TCVN3_SIGNATURE = /[¡¢£¤¥¦§¨©ª«¬\u00ad®µ¶·¸¹»¼½¾Æ×Øßçþ]/;
 
 const TCVN3_ENCODE = new Map<string, string>();
-for (const [byte, letter] of TCVN3) if (byte !== 'μ' && !TCVN3_ENCODE.has(letter)) TCVN3_ENCODE.set(letter, byte);
+for (const [byte, letter] of TCVN3)
+  if (byte !== 'μ' && !TCVN3_ENCODE.has(letter)) TCVN3_ENCODE.set(letter, byte);
 
 /**
  * Encodes NFC text as TCVN3 (as Latin-1 characters), for fixtures and round-trip tests. Toned
@@ -40,8 +41,24 @@ export function decodeTcvn3(text: string, options: DecodeTcvn3Options = {}): str
 
 /** VNI single-byte letters. */
 const VNI_SINGLE: Record<string, string> = {
-  ô: 'ơ', ö: 'ư', ñ: 'đ', í: 'í', ì: 'ì', æ: 'ỉ', ó: 'ĩ', ò: 'ị', î: 'ỵ',
-  Ô: 'Ơ', Ö: 'Ư', Ñ: 'Đ', Í: 'Í', Ì: 'Ì', Æ: 'Ỉ', Ó: 'Ĩ', Ò: 'Ị', Î: 'Ỵ',
+  ô: 'ơ',
+  ö: 'ư',
+  ñ: 'đ',
+  í: 'í',
+  ì: 'ì',
+  æ: 'ỉ',
+  ó: 'ĩ',
+  ò: 'ị',
+  î: 'ỵ',
+  Ô: 'Ơ',
+  Ö: 'Ư',
+  Ñ: 'Đ',
+  Í: 'Í',
+  Ì: 'Ì',
+  Æ: 'Ỉ',
+  Ó: 'Ĩ',
+  Ò: 'Ị',
+  Î: 'Ỵ',
 };
 
 const CIRC = '\u0302';
@@ -54,12 +71,40 @@ const DOT = '\u0323';
 
 /** VNI modifier bytes → combining marks (shape first, then tone). Upper and lower case. */
 const VNI_MODIFIER: Record<string, string> = {
-  â: CIRC, á: CIRC + ACUTE, à: CIRC + GRAVE, å: CIRC + HOOK, ã: CIRC + TILDE, ä: CIRC + DOT,
-  ê: BREVE, é: BREVE + ACUTE, è: BREVE + GRAVE, ú: BREVE + HOOK, ü: BREVE + TILDE, ë: BREVE + DOT,
-  ù: ACUTE, ø: GRAVE, û: HOOK, õ: TILDE, ï: DOT,
-  Â: CIRC, Á: CIRC + ACUTE, À: CIRC + GRAVE, Å: CIRC + HOOK, Ã: CIRC + TILDE, Ä: CIRC + DOT,
-  Ê: BREVE, É: BREVE + ACUTE, È: BREVE + GRAVE, Ú: BREVE + HOOK, Ü: BREVE + TILDE, Ë: BREVE + DOT,
-  Ù: ACUTE, Ø: GRAVE, Û: HOOK, Õ: TILDE, Ï: DOT,
+  â: CIRC,
+  á: CIRC + ACUTE,
+  à: CIRC + GRAVE,
+  å: CIRC + HOOK,
+  ã: CIRC + TILDE,
+  ä: CIRC + DOT,
+  ê: BREVE,
+  é: BREVE + ACUTE,
+  è: BREVE + GRAVE,
+  ú: BREVE + HOOK,
+  ü: BREVE + TILDE,
+  ë: BREVE + DOT,
+  ù: ACUTE,
+  ø: GRAVE,
+  û: HOOK,
+  õ: TILDE,
+  ï: DOT,
+  Â: CIRC,
+  Á: CIRC + ACUTE,
+  À: CIRC + GRAVE,
+  Å: CIRC + HOOK,
+  Ã: CIRC + TILDE,
+  Ä: CIRC + DOT,
+  Ê: BREVE,
+  É: BREVE + ACUTE,
+  È: BREVE + GRAVE,
+  Ú: BREVE + HOOK,
+  Ü: BREVE + TILDE,
+  Ë: BREVE + DOT,
+  Ù: ACUTE,
+  Ø: GRAVE,
+  Û: HOOK,
+  Õ: TILDE,
+  Ï: DOT,
 };
 
 const VNI_BASES = new Set('aeiouyAEIOUYơưƠƯ');
@@ -88,9 +133,23 @@ export function decodeVni(text: string): string {
 }
 
 const MARK_TO_VNI: Record<string, string> = {
-  [CIRC]: 'â', [CIRC + ACUTE]: 'á', [CIRC + GRAVE]: 'à', [CIRC + HOOK]: 'å', [CIRC + TILDE]: 'ã', [CIRC + DOT]: 'ä',
-  [BREVE]: 'ê', [BREVE + ACUTE]: 'é', [BREVE + GRAVE]: 'è', [BREVE + HOOK]: 'ú', [BREVE + TILDE]: 'ü', [BREVE + DOT]: 'ë',
-  [ACUTE]: 'ù', [GRAVE]: 'ø', [HOOK]: 'û', [TILDE]: 'õ', [DOT]: 'ï',
+  [CIRC]: 'â',
+  [CIRC + ACUTE]: 'á',
+  [CIRC + GRAVE]: 'à',
+  [CIRC + HOOK]: 'å',
+  [CIRC + TILDE]: 'ã',
+  [CIRC + DOT]: 'ä',
+  [BREVE]: 'ê',
+  [BREVE + ACUTE]: 'é',
+  [BREVE + GRAVE]: 'è',
+  [BREVE + HOOK]: 'ú',
+  [BREVE + TILDE]: 'ü',
+  [BREVE + DOT]: 'ë',
+  [ACUTE]: 'ù',
+  [GRAVE]: 'ø',
+  [HOOK]: 'û',
+  [TILDE]: 'õ',
+  [DOT]: 'ï',
 };
 const VNI_I: Record<string, string> = { [ACUTE]: 'í', [GRAVE]: 'ì', [HOOK]: 'æ', [TILDE]: 'ó', [DOT]: 'ò' };
 const HORN = '\u031b';

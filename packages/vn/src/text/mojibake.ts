@@ -51,7 +51,10 @@ function decodeStrict(text: string, source: MojibakeSource): string | undefined 
  * Undoes one round of UTF-8-read-as-`source`. Tries the whole text first, then word by word, so a
  * text that mixes repaired and broken parts is still fixed. Returns undefined when nothing decodes.
  */
-export function repairMojibake(text: string, source: MojibakeSource): { text: string; repairedWords: number } | undefined {
+export function repairMojibake(
+  text: string,
+  source: MojibakeSource,
+): { text: string; repairedWords: number } | undefined {
   const whole = decodeStrict(text, source);
   if (whole !== undefined) return { text: whole.normalize('NFC'), repairedWords: whole.split(/\s+/).length };
   let repairedWords = 0;
@@ -69,7 +72,12 @@ export function encodeAsMojibake(text: string, source: MojibakeSource): string {
   const high = source === 'CP1252' ? [...CP1252_HIGH] : [...CP437_HIGH];
   let out = '';
   for (const byte of new TextEncoder().encode(text)) {
-    out += byte < 0x80 ? String.fromCharCode(byte) : source === 'CP1252' && byte >= 0xa0 ? String.fromCharCode(byte) : (high[byte - 0x80] ?? '');
+    out +=
+      byte < 0x80
+        ? String.fromCharCode(byte)
+        : source === 'CP1252' && byte >= 0xa0
+          ? String.fromCharCode(byte)
+          : (high[byte - 0x80] ?? '');
   }
   return out;
 }

@@ -76,7 +76,7 @@ function tablesFor(options: ParseNameOptions): Tables {
   return tables;
 }
 
-const MARKERS: Record<string, MiddleNameMarker> = { a: 'HMONG_A', 'thị': 'THI', 'văn': 'VAN' };
+const MARKERS: Record<string, MiddleNameMarker> = { a: 'HMONG_A', thị: 'THI', văn: 'VAN' };
 
 /** Splits a full name into family, middle and given names. */
 export function parseVietnameseName(input: string, options: ParseNameOptions = {}): ParsedName {
@@ -88,7 +88,8 @@ export function parseVietnameseName(input: string, options: ParseNameOptions = {
   if (words.length < 2) {
     warnings.push({
       code: words.length === 0 ? 'EMPTY_NAME' : 'SINGLE_WORD_NAME',
-      message: words.length === 0 ? 'the name is empty' : `"${display}" has one word; it is taken as the given name`,
+      message:
+        words.length === 0 ? 'the name is empty' : `"${display}" has one word; it is taken as the given name`,
       field: 'name',
       hint: 'check whether the family name was entered in another field',
     });

@@ -6,10 +6,13 @@
 import { splitTone } from './tone.js';
 
 const NUCLEI_OPEN_ONLY = new Set(
-  'ai ao au ay âu ây eo êu ia iu oi ôi ơi ui ưi ưu ưa ua iêu yêu oai oao oay oeo uây uôi uya uyu ươi ươu oo'.split(' '),
+  'ai ao au ay âu ây eo êu ia iu oi ôi ơi ui ưi ưu ưa ua iêu yêu oai oao oay oeo uây uôi uya uyu ươi ươu oo'.split(
+    ' ',
+  ),
 );
 const NUCLEI_ANY = new Set('a ă â e ê i o ô ơ u ư y oa oă oe uâ uê uơ uy iê yê uô ươ uyê ue'.split(' '));
-const SYLLABLE = /^(ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[bcdđghklmnprstvx])?([aăâeêioôơuưy]+)(ng|nh|ch|[cmnpt])?$/;
+const SYLLABLE =
+  /^(ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[bcdđghklmnprstvx])?([aăâeêioôơuưy]+)(ng|nh|ch|[cmnpt])?$/;
 
 export function isVietnameseSyllable(word: string): boolean {
   const { base, tone } = splitTone(word.normalize('NFC').toLowerCase());
@@ -23,6 +26,10 @@ export function isVietnameseSyllable(word: string): boolean {
   if (final === undefined) return NUCLEI_OPEN_ONLY.has(nucleus) || NUCLEI_ANY.has(nucleus);
   if (!NUCLEI_ANY.has(nucleus)) return false;
   // Stopped finals take only sắc (4) or nặng (5), or no mark in loanwords.
-  if ((final === 'c' || final === 'ch' || final === 'p' || final === 't') && (tone === 1 || tone === 2 || tone === 3)) return false;
+  if (
+    (final === 'c' || final === 'ch' || final === 'p' || final === 't') &&
+    (tone === 1 || tone === 2 || tone === 3)
+  )
+    return false;
   return true;
 }

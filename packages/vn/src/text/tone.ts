@@ -59,7 +59,8 @@ export function toneVowelIndex(base: string, style: ToneStyle): number {
   const prev = (base[start - 1] ?? '').toLowerCase();
   const first = (base[start] ?? '').toLowerCase();
   // "qu" and "gi" + vowel: the u / i belongs to the initial consonant.
-  if (end - start > 1 && ((prev === 'q' && first === 'u') || (prev === 'g' && first === 'i' && start === 1))) start++;
+  if (end - start > 1 && ((prev === 'q' && first === 'u') || (prev === 'g' && first === 'i' && start === 1)))
+    start++;
   let lastShaped = -1;
   for (let i = start; i < end; i++) if (SHAPED.has(base[i] ?? '')) lastShaped = i;
   if (lastShaped >= 0) return lastShaped;

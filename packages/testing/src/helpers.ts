@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+
+/** A name no other test (or earlier run) uses: `test.<prefix>.<random>`. Contains "test" on purpose. */
+export function uniqueName(prefix: string): string {
+  return `test.${prefix}.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/** Poll until `probe` returns a value that is not undefined, or fail after the deadline. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+}
