@@ -27,12 +27,17 @@ interface NamedType {
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 
+/** A schema JSON value as text (names, types): strings as they are, anything else as JSON. */
+export function text(v: AvroJson | undefined): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+}
+
 function isObject(v: AvroJson | undefined): v is AvroObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fullNameOf(def: AvroObject, enclosingNs: string | undefined): string {
-  const name = String(def.name);
+  const name = text(def.name);
   if (name.includes('.')) return name;
   const ns = typeof def.namespace === 'string' ? def.namespace : enclosingNs;
   return ns ? `${ns}.${name}` : name;
@@ -103,7 +108,7 @@ export class SchemaCatalog {
     const out = this.inline(root.definition, undefined, defined, root.file);
     if (!isObject(out)) throw new Error(`${fullName} is not a named type`);
     // The root carries its full name so the bundle is independent of enclosing namespaces.
-    return { ...out, name: String(root.definition.name).split('.').pop() ?? '', namespace: fullName.slice(0, fullName.lastIndexOf('.')) };
+    return { ...out, name: text(root.definition.name).split('.').pop() ?? '', namespace: fullName.slice(0, fullName.lastIndexOf('.')) };
   }
 
   private inline(node: AvroJson | undefined, ns: string | undefined, defined: Set<string>, file: string): AvroJson {

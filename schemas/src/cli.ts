@@ -42,6 +42,7 @@ async function main(): Promise<number> {
       writeFileSync(GENERATED, generateTypes(catalog()));
       process.stdout.write(`wrote ${GENERATED}\n`);
       return 0;
+    case undefined:
     default:
       process.stderr.write('usage: hub-schemas register|check|generate\n');
       return 2;

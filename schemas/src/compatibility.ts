@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import type { AvroJson, CompatibilityLevel } from './catalog.js';
+import { text, type AvroJson, type CompatibilityLevel } from './catalog.js';
 
 type Obj = { [key: string]: AvroJson };
 
@@ -54,7 +54,7 @@ function deref(node: AvroJson | undefined, ctx: Named): AvroJson | undefined {
 function kind(node: AvroJson | undefined): string {
   if (typeof node === 'string') return node;
   if (Array.isArray(node)) return 'union';
-  if (typeof node === 'object' && node !== null) return String(node.type);
+  if (typeof node === 'object' && node !== null) return text(node.type);
   return 'unknown';
 }
 
@@ -64,9 +64,9 @@ function nameOf(node: AvroJson | undefined): string | undefined {
 }
 
 function label(node: AvroJson | undefined): string {
-  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.name === 'string') return `${String(node.type)} ${node.name}`;
+  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.name === 'string') return `${text(node.type)} ${node.name}`;
   if (Array.isArray(node)) return `union [${node.map((n) => label(n)).join(', ')}]`;
-  if (typeof node === 'object' && node !== null && !Array.isArray(node)) return String(node.type);
+  if (typeof node === 'object' && node !== null && !Array.isArray(node)) return text(node.type);
   return String(node);
 }
 
@@ -109,9 +109,9 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
   const wo = wr as Obj;
   switch (wk) {
     case 'record': {
-      const wFields = new Map((wo.fields as Obj[]).map((f) => [String(f.name), f]));
+      const wFields = new Map((wo.fields as Obj[]).map((f) => [text(f.name), f]));
       for (const f of ro.fields as Obj[]) {
-        const name = String(f.name);
+        const name = text(f.name);
         const aliases = Array.isArray(f.aliases) ? (f.aliases as string[]) : [];
         const wf = wFields.get(name) ?? aliases.map((a) => wFields.get(a)).find((x) => x !== undefined);
         if (!wf) {
@@ -135,7 +135,7 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
       readable(ro.values, wo.values, `${path}{}`, r, w, out);
       return;
     case 'fixed':
-      if (ro.size !== wo.size) out.push({ path, problem: `fixed size changed from ${String(wo.size)} to ${String(ro.size)}` });
+      if (ro.size !== wo.size) out.push({ path, problem: `fixed size changed from ${text(wo.size)} to ${text(ro.size)}` });
       return;
     default:
       return;
@@ -149,13 +149,13 @@ export function readProblems(reader: Obj, writer: Obj): CompatibilityProblem[] {
   collect(reader, undefined, r.byName);
   collect(writer, undefined, w.byName);
   const out: CompatibilityProblem[] = [];
-  readable(reader, writer, String(reader.name), r, w, out);
+  readable(reader, writer, text(reader.name), r, w, out);
   if (out.length === 0) {
     // avsc's schema resolution is the final word; report what it says if our walk missed a case.
     try {
       avro.Type.forSchema(reader as avro.Schema, { wrapUnions: 'auto' }).createResolver(avro.Type.forSchema(writer as avro.Schema, { wrapUnions: 'auto' }));
     } catch (e) {
-      out.push({ path: String(reader.name), problem: (e as Error).message });
+      out.push({ path: text(reader.name), problem: (e as Error).message });
     }
   }
   return out;

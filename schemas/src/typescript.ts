@@ -1,4 +1,4 @@
-import type { AvroJson, SchemaCatalog } from './catalog.js';
+import { text, type AvroJson, type SchemaCatalog } from './catalog.js';
 
 type Obj = { [key: string]: AvroJson };
 
@@ -41,7 +41,6 @@ function doc(text: AvroJson | undefined, indent: string): string {
 export function generateTypes(catalog: SchemaCatalog): string {
   const parts: string[] = [
     '// Generated from the .avsc files by `npm run generate -w @hub/schemas`. Do not edit by hand.',
-    '/* eslint-disable */',
     '',
   ];
   const seen = new Set<string>();
@@ -49,7 +48,7 @@ export function generateTypes(catalog: SchemaCatalog): string {
     const short = shortName(full);
     if (seen.has(short)) throw new Error(`two schemas share the short name ${short}; TypeScript names must be unique`);
     seen.add(short);
-    const def = catalog.bundle(full) as Obj;
+    const def: Obj = catalog.bundle(full);
     const ns = full.slice(0, full.lastIndexOf('.'));
     if (def.doc) parts.push(doc(def.doc, '').trimEnd());
     if (def.type === 'enum') {
@@ -65,7 +64,7 @@ export function generateTypes(catalog: SchemaCatalog): string {
     parts.push(`export interface ${short} {`);
     for (const f of def.fields as Obj[]) {
       if (f.doc) parts.push(doc(f.doc, '  ').trimEnd());
-      parts.push(`  ${String(f.name)}: ${tsType(f.type, ns)};`);
+      parts.push(`  ${text(f.name)}: ${tsType(f.type, ns)};`);
     }
     parts.push('}', '');
   }

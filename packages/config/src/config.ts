@@ -16,7 +16,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
     const list = details.map((d) => `  - ${d.field}: ${d.problem}`).join('\n');
     throw new ConfigError(`Cấu hình không hợp lệ / invalid configuration:\n${list}`, { details });
   }
-  return Object.freeze(result.data) as Readonly<z.infer<S>>;
+  return Object.freeze(result.data);
 }
 
 /** `a,b , c` → ['a','b','c'] (for broker lists and similar). */

@@ -125,18 +125,20 @@ export class ConsumerRunner<T> {
     };
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
     this.stats.batches++;
+    const { batch } = payload;
     const { topic, partition } = batch;
+    const heartbeat = () => payload.heartbeat();
     let lastDone: string | undefined;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
+      if (!payload.isRunning() || payload.isStale() || this.stopping) break;
       const result = await this.processOne(topic, partition, message, heartbeat);
       if (result === 'blocked') {
         this.block(topic, partition, message.offset);
         break;
       }
-      resolveOffset(message.offset);
+      payload.resolveOffset(message.offset);
       lastDone = message.offset;
       await heartbeat();
     }
@@ -144,7 +146,7 @@ export class ConsumerRunner<T> {
       // Explicit offsets go straight to the group coordinator, also while the consumer is stopping
       // (consumer.commitOffsets would silently skip then). The committed offset is the next to read.
       const next = (BigInt(lastDone) + 1n).toString();
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer, RecordMetadata } from 'kafkajs';
-import { DependencyUnavailableError, ValidationError, errorMessage, type ErrorDetail } from '@hub/errors';
+import { DependencyUnavailableError, ValidationError, errorMessage } from '@hub/errors';
 import type { KafkaClient } from './client.js';
 import { AvroCodec } from './codec.js';
 import { HEADERS, type Headers } from './headers.js';
@@ -111,7 +111,7 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
         indexes.push(index);
       } catch (e) {
         const error =
-          e instanceof ValidationError ? e : new ValidationError(errorMessage(e), { details: [{ problem: errorMessage(e) } as ErrorDetail] });
+          e instanceof ValidationError ? e : new ValidationError(errorMessage(e), { details: [{ problem: errorMessage(e) }] });
         results[index] = { ok: false, index, error };
       }
     });

@@ -1,4 +1,4 @@
-import { Compatibility, SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import { SchemaRegistryClient, type Compatibility } from '@confluentinc/schemaregistry';
 import avro from 'avsc';
 import { AppError, DependencyUnavailableError, PoisonMessageError, errorMessage } from '@hub/errors';
 
@@ -85,7 +85,7 @@ export class SchemaRegistry {
 
   async getCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
     try {
-      return (await this.client.getCompatibility(subject)) as CompatibilityLevel;
+      return await this.client.getCompatibility(subject);
     } catch (e) {
       const t = translate(e, `reading compatibility of ${subject}`);
       if (t instanceof RegistryError && t.status === 404) return undefined;

@@ -5,17 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
-export interface Endpoints {
-  readonly KAFKA_BROKERS: string;
-  readonly SCHEMA_REGISTRY_URL: string;
-  readonly DATABASE_URL: string;
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    endpoints: Endpoints;
-  }
-}
+import type { Endpoints } from './helpers.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 

@@ -1,4 +1,18 @@
+import type {} from 'vitest';
 import { randomBytes } from 'node:crypto';
+
+/** Where the real infrastructure answers (written by the launcher, handed over by globalSetup). */
+export interface Endpoints {
+  readonly KAFKA_BROKERS: string;
+  readonly SCHEMA_REGISTRY_URL: string;
+  readonly DATABASE_URL: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    endpoints: Endpoints;
+  }
+}
 
 /** A name no other test (or earlier run) uses: `test.<prefix>.<random>`. Contains "test" on purpose. */
 export function uniqueName(prefix: string): string {
@@ -17,7 +31,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }

@@ -1,5 +1,4 @@
 // Generated from the .avsc files by `npm run generate -w @hub/schemas`. Do not edit by hand.
-/* eslint-disable */
 
 /** The provincial golden record of a business. Topic master.business (compacted), key = master id. */
 export interface BusinessGolden {

@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// The hub's top-level commands (`npm start`, `npm test`, `npm stop`, `npm run infra:*`, …).
+// Plain Node.js with no dependencies: it must run on a fresh clone before `npm install`.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const isTTY = process.stdout.isTTY;
+const bold = (s) => (isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const red = (s) => (isTTY ? `\x1b[31m${s}\x1b[0m` : s);
+const green = (s) => (isTTY ? `\x1b[32m${s}\x1b[0m` : s);
+
+let stepNo = 0;
+function step(vi, en) {
+  stepNo += 1;
+  process.stdout.write(`\n${bold(`[${stepNo}] ${vi}`)} / ${en}\n`);
+}
+
+class StepFailed extends Error {
+  constructor(what, hint) {
+    super(what);
+    this.hint = hint;
+  }
+}
+
+/** Run a command, streaming its output; optionally collect it for parsing. */
+function run(cmd, args, { env = {}, collect = false, allowFail = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      if (collect) out += d.toString();
+    });
+    child.stderr.on('data', (d) => {
+      process.stderr.write(d);
+      if (collect) out += d.toString();
+    });
+    child.on('error', (e) => reject(new StepFailed(`${cmd} could not start: ${e.message}`, `Is ${cmd} installed and on PATH?`)));
+    child.on('close', (code) => {
+      if (code === 0 || allowFail) resolve({ code, out });
+      else reject(new StepFailed(`${cmd} ${args.join(' ')} exited with ${code}`, 'Read the output above.'));
+    });
+  });
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    throw new StepFailed(`Node.js ${process.versions.node} is too old`, 'Cần Node.js 20.19 trở lên / install Node.js 20.19+ (see .nvmrc).');
+  }
+}
+
+/** npm ci when node_modules is missing or older than the lockfile. */
+async function ensureDependencies() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  step('Cài đặt thư viện', 'installing dependencies (npm ci)');
+  await run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+async function build() {
+  step('Biên dịch', 'building (turbo run build)');
+  await run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+}
+
+const infraCli = () => join(root, 'infra', 'local', 'dist', 'cli.js');
+const schemasCli = () => join(root, 'schemas', 'dist', 'cli.js');
+
+async function infraRunning() {
+  const { code } = await run(process.execPath, [infraCli(), 'status'], { allowFail: true, collect: true });
+  return code === 0;
+}
+
+/** Which components this checkout had started before we began (so `npm test` stops only its own). */
+function startedHere() {
+  const pids = join(root, '.infra', 'pids');
+  return ['kafka', 'registry'].filter((n) => existsSync(join(pids, `${n}.pid`)));
+}
+
+async function infraUp() {
+  step('Khởi động hạ tầng', 'starting PostgreSQL, Kafka and the schema registry');
+  await run(process.execPath, [infraCli(), 'up']);
+}
+
+async function registerSchemas() {
+  step('Kiểm tra và đăng ký lược đồ', 'checking and registering Avro schemas');
+  await run(process.execPath, [schemasCli(), 'register']);
+}
+
+function parseVitestTotals(text) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  // vitest: "Tests  3 failed | 10 passed | 1 skipped (14)" (any order of the parts)
+  for (const line of text.split('\n')) {
+    const clean = line.replace(/\x1b\[[0-9;]*m/g, '');
+    const m = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(clean.replace(/^[^:]*:test(?::int)?:\s*/, ''));
+    if (!m) continue;
+    for (const part of m[1].split('|')) {
+      const p = /(\d+)\s+(passed|failed|skipped|todo)/.exec(part);
+      if (!p) continue;
+      const n = Number(p[1]);
+      if (p[2] === 'passed') passed += n;
+      else if (p[2] === 'failed') failed += n;
+      else skipped += n;
+    }
+  }
+  return { passed, failed, skipped };
+}
+
+async function test() {
+  checkNode();
+  await ensureDependencies();
+  await build();
+  step('Kiểm tra mã nguồn', 'lint (eslint, type-aware) and type check');
+  await run('npx', ['eslint', '.', '--max-warnings=0']);
+  await run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const add = (t) => {
+    totals.passed += t.passed;
+    totals.failed += t.failed;
+    totals.skipped += t.skipped;
+  };
+  let failure;
+  step('Kiểm thử đơn vị', 'unit tests (turbo run test)');
+  const unit = await run('npx', ['turbo', 'run', 'test', '--continue'], { collect: true, allowFail: true });
+  add(parseVitestTotals(unit.out));
+  if (unit.code !== 0) failure = new StepFailed('unit tests failed', 'See the failing tests above.');
+
+  const before = startedHere();
+  try {
+    await infraUp();
+    step('Kiểm tra tương thích lược đồ', 'schema compatibility check against the registry (before registering)');
+    await run(process.execPath, [schemasCli(), 'check']);
+    await registerSchemas();
+    step('Kiểm thử tích hợp', 'integration tests against the real Kafka, registry and PostgreSQL');
+    const int = await run('npx', ['turbo', 'run', 'test:int', '--concurrency=1', '--continue'], { collect: true, allowFail: true });
+    add(parseVitestTotals(int.out));
+    if (int.code !== 0) failure ??= new StepFailed('integration tests failed', 'See the failing tests above; logs of Kafka and the registry are in .infra/logs/.');
+  } finally {
+    if (before.length === 0 && startedHere().length > 0) {
+      step('Dừng hạ tầng đã khởi động cho kiểm thử', 'stopping the infrastructure this test run started');
+      await run(process.execPath, [infraCli(), 'down'], { allowFail: true });
+    }
+  }
+  process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+  if (failure) throw failure;
+}
+
+async function start() {
+  checkNode();
+  await ensureDependencies();
+  await build();
+  await infraUp();
+  await registerSchemas();
+  const ep = JSON.parse(readFileSync(join(root, '.infra', 'endpoints.json'), 'utf8'));
+  process.stdout.write(`\n${green('✓ Hạ tầng của hub đã sẵn sàng / the hub infrastructure is up')}\n`);
+  process.stdout.write(`  Kafka:            ${ep.KAFKA_BROKERS}\n`);
+  process.stdout.write(`  Schema registry:  ${ep.SCHEMA_REGISTRY_URL}\n`);
+  process.stdout.write(`  PostgreSQL:       ${ep.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}\n`);
+  process.stdout.write(`  Nhật ký / logs:   .infra/logs/\n`);
+  process.stdout.write(`  Dừng / stop:      npm stop\n`);
+}
+
+async function stop() {
+  if (!existsSync(infraCli())) {
+    process.stdout.write('nothing to stop (never built here)\n');
+    return;
+  }
+  await run(process.execPath, [infraCli(), 'down']);
+}
+
+async function infra(sub) {
+  if (!['up', 'down', 'status', 'topics', 'env'].includes(sub)) throw new StepFailed(`unknown infra command "${sub}"`, 'Use up, down, status, topics or env.');
+  if (sub !== 'down' && sub !== 'status') {
+    checkNode();
+    await ensureDependencies();
+    await build();
+  }
+  if (!existsSync(infraCli())) throw new StepFailed('the launcher is not built', 'Run `npm run build` first.');
+  const { code } = await run(process.execPath, [infraCli(), sub], { allowFail: sub === 'status' });
+  if (sub === 'status') process.exitCode = code;
+}
+
+async function schemas(sub) {
+  await ensureDependencies();
+  await build();
+  await run(process.execPath, [schemasCli(), sub]);
+}
+
+async function bench(which) {
+  await ensureDependencies();
+  await build();
+  const targets = { bus: '@hub/kafka', vn: '@hub/vn' };
+  const ws = targets[which];
+  if (!ws) throw new StepFailed(`unknown benchmark "${which}"`, `Known: ${Object.keys(targets).join(', ')}`);
+  if (which === 'bus') await infraUp();
+  await run('npm', ['run', 'bench', '-w', ws, '--', ...process.argv.slice(4)]);
+}
+
+const [cmd, sub] = process.argv.slice(2);
+const commands = {
+  start,
+  stop,
+  test,
+  infra: () => infra(sub ?? 'status'),
+  schemas: () => schemas(sub ?? 'check'),
+  bench: () => bench(sub ?? 'bus'),
+};
+
+const fn = commands[cmd];
+if (!fn) {
+  process.stderr.write(`usage: node scripts/hub.mjs ${Object.keys(commands).join('|')}\n`);
+  process.exit(2);
+}
+fn().then(
+  () => undefined,
+  (e) => {
+    process.stderr.write(`\n${red(`✗ ${e.message}`)}\n`);
+    if (e.hint) process.stderr.write(`  → ${e.hint}\n`);
+    process.exit(1);
+  },
+);
