@@ -38,7 +38,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/kafka/**/*.ts', 'schemas/**/*.ts', 'infra/local/**/*.ts'],
+    files: ['packages/kafka/**/*.ts', 'schemas/**/*.ts', 'infra/local/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

@@ -70,11 +70,6 @@ async function build() {
 const infraCli = () => join(root, 'infra', 'local', 'dist', 'cli.js');
 const schemasCli = () => join(root, 'schemas', 'dist', 'cli.js');
 
-async function infraRunning() {
-  const { code } = await run(process.execPath, [infraCli(), 'status'], { allowFail: true, collect: true });
-  return code === 0;
-}
-
 /** Which components this checkout had started before we began (so `npm test` stops only its own). */
 function startedHere() {
   const pids = join(root, '.infra', 'pids');
@@ -97,6 +92,7 @@ function parseVitestTotals(text) {
   let skipped = 0;
   // vitest: "Tests  3 failed | 10 passed | 1 skipped (14)" (any order of the parts)
   for (const line of text.split('\n')) {
+    // eslint-disable-next-line no-control-regex -- strips ANSI colour codes from captured output
     const clean = line.replace(/\x1b\[[0-9;]*m/g, '');
     const m = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(clean.replace(/^[^:]*:test(?::int)?:\s*/, ''));
     if (!m) continue;
@@ -196,11 +192,11 @@ async function schemas(sub) {
 async function bench(which) {
   await ensureDependencies();
   await build();
-  const targets = { bus: '@hub/kafka', vn: '@hub/vn' };
-  const ws = targets[which];
-  if (!ws) throw new StepFailed(`unknown benchmark "${which}"`, `Known: ${Object.keys(targets).join(', ')}`);
+  const targets = { bus: ['@hub/bench', 'bench:bus'], vn: ['@hub/vn', 'bench'] };
+  const target = targets[which];
+  if (!target) throw new StepFailed(`unknown benchmark "${which}"`, `Known: ${Object.keys(targets).join(', ')}`);
   if (which === 'bus') await infraUp();
-  await run('npm', ['run', 'bench', '-w', ws, '--', ...process.argv.slice(4)]);
+  await run('npm', ['run', target[1], '-w', target[0], '--', ...process.argv.slice(4)]);
 }
 
 const [cmd, sub] = process.argv.slice(2);

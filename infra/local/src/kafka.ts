@@ -166,3 +166,15 @@ export async function ensureKafka(s: InfraSettings, log: (m: string) => void): P
   }
   return 'started';
 }
+
+/** The Kafka runtime classpath (broker, tools, logging), resolved from Maven Central and cached. */
+export async function kafkaClasspath(s: InfraSettings): Promise<{ java: string; classpath: string; log4j: string }> {
+  const java = await findJava(17, 'kafka', s.javaHome, 'JAVA_HOME');
+  const classpath = await resolveClasspath(join(s.repoRoot, 'infra', 'local', 'maven', 'kafka-pom.xml'), s.cacheDir, { 'kafka.version': s.kafkaVersion }, 'kafka');
+  const log4j = kafkaPaths(s).log4j;
+  if (!existsSync(log4j)) {
+    mkdirSync(kafkaPaths(s).dir, { recursive: true });
+    writeFileSync(log4j, LOG4J);
+  }
+  return { java: java.bin, classpath, log4j };
+}

@@ -8,3 +8,4 @@ export * from './publisher.js';
 export * from './dead-letter.js';
 export * from './consumer.js';
 export * from './admin.js';
+export * from './batch-consumer.js';
