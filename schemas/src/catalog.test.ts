@@ -60,7 +60,7 @@ describe('schema catalog', () => {
     const value = {
       eventId: 'e-1',
       occurredAt: 1_764_000_000_000,
-      source: { system: 'civil-status', recordId: 'HT-1', version: null, updatedAt: null, connectorId: 'c1', agencyCode: null },
+      source: { system: 'civil-status', recordId: 'HT-1', version: null, updatedAt: null, connectorId: 'c1', agencyCode: null, raw: '{"so_ho_tich":"HT-1"}' },
       operation: 'UPSERT',
       personalId: '008185000123',
       legacyIds: [{ kind: 'CMND9', value: '070123456' }],

@@ -143,7 +143,9 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
 }
 
 /** Problems reading data written with `writer` using `reader` (empty = compatible). */
-export function readProblems(reader: Obj, writer: Obj): CompatibilityProblem[] {
+export function readProblems(readerSchema: object, writerSchema: object): CompatibilityProblem[] {
+  const reader = readerSchema as Obj;
+  const writer = writerSchema as Obj;
   const r: Named = { byName: new Map() };
   const w: Named = { byName: new Map() };
   collect(reader, undefined, r.byName);
@@ -163,7 +165,7 @@ export function readProblems(reader: Obj, writer: Obj): CompatibilityProblem[] {
 
 export interface VersionedSchema {
   readonly version: number;
-  readonly schema: Obj;
+  readonly schema: object;
 }
 
 export interface Violation extends CompatibilityProblem {
@@ -176,7 +178,7 @@ export interface Violation extends CompatibilityProblem {
  * Check a candidate schema against the registered versions under a compatibility level, the way
  * the registry does, but saying which field breaks which rule.
  */
-export function violations(candidate: Obj, history: readonly VersionedSchema[], level: CompatibilityLevel): Violation[] {
+export function violations(candidate: object, history: readonly VersionedSchema[], level: CompatibilityLevel): Violation[] {
   if (level === 'NONE' || history.length === 0) return [];
   const transitive = level.endsWith('_TRANSITIVE');
   const against = transitive ? history : history.slice(-1);

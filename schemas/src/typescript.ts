@@ -17,16 +17,18 @@ function shortName(full: string): string {
   return full.slice(full.lastIndexOf('.') + 1);
 }
 
-function tsType(node: AvroJson | undefined, ns: string): string {
-  if (typeof node === 'string') return PRIMITIVE_TS[node] ?? shortName(node);
-  if (Array.isArray(node)) return node.map((n) => tsType(n, ns)).join(' | ');
+/** `input`: the type a producer may pass (records' `…Input` variants, defaulted fields optional). */
+function tsType(node: AvroJson | undefined, records: ReadonlySet<string>, input: boolean): string {
+  const named = (name: string) => (input && records.has(shortName(name)) ? `${shortName(name)}Input` : shortName(name));
+  if (typeof node === 'string') return PRIMITIVE_TS[node] ?? named(node);
+  if (Array.isArray(node)) return node.map((n) => tsType(n, records, input)).join(' | ');
   if (typeof node !== 'object' || node === null) return 'unknown';
   const t = node.type;
   if (typeof t === 'string' && PRIMITIVE_TS[t]) return PRIMITIVE_TS[t] ?? 'unknown';
-  if (t === 'array') return `Array<${tsType(node.items, ns)}>`;
-  if (t === 'map') return `Record<string, ${tsType(node.values, ns)}>`;
-  if ((t === 'record' || t === 'enum' || t === 'fixed') && typeof node.name === 'string') return shortName(node.name);
-  return tsType(t, ns);
+  if (t === 'array') return `Array<${tsType(node.items, records, input)}>`;
+  if (t === 'map') return `Record<string, ${tsType(node.values, records, input)}>`;
+  if ((t === 'record' || t === 'enum' || t === 'fixed') && typeof node.name === 'string') return named(node.name);
+  return tsType(t, records, input);
 }
 
 function doc(text: AvroJson | undefined, indent: string): string {
@@ -44,12 +46,12 @@ export function generateTypes(catalog: SchemaCatalog): string {
     '',
   ];
   const seen = new Set<string>();
+  const records = new Set(catalog.names().filter((n) => catalog.bundle(n).type === 'record').map(shortName));
   for (const full of catalog.names()) {
     const short = shortName(full);
     if (seen.has(short)) throw new Error(`two schemas share the short name ${short}; TypeScript names must be unique`);
     seen.add(short);
     const def: Obj = catalog.bundle(full);
-    const ns = full.slice(0, full.lastIndexOf('.'));
     if (def.doc) parts.push(doc(def.doc, '').trimEnd());
     if (def.type === 'enum') {
       const symbols = (def.symbols as string[]).map((s) => `'${s}'`).join(' | ');
@@ -64,7 +66,14 @@ export function generateTypes(catalog: SchemaCatalog): string {
     parts.push(`export interface ${short} {`);
     for (const f of def.fields as Obj[]) {
       if (f.doc) parts.push(doc(f.doc, '  ').trimEnd());
-      parts.push(`  ${text(f.name)}: ${tsType(f.type, ns)};`);
+      parts.push(`  ${text(f.name)}: ${tsType(f.type, records, false)};`);
+    }
+    parts.push('}', '');
+    // Producers may omit fields that have a default: avsc writes the default for them.
+    parts.push(`/** ${short} as a producer may write it: fields with a default are optional. */`);
+    parts.push(`export interface ${short}Input {`);
+    for (const f of def.fields as Obj[]) {
+      parts.push(`  ${text(f.name)}${'default' in f ? '?' : ''}: ${tsType(f.type, records, true)};`);
     }
     parts.push('}', '');
   }

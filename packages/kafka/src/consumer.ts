@@ -131,6 +131,7 @@ export class ConsumerRunner<T> {
     const { topic, partition } = batch;
     const heartbeat = () => payload.heartbeat();
     let lastDone: string | undefined;
+    let sinceHeartbeat = 0;
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.stopping) break;
       const result = await this.processOne(topic, partition, message, heartbeat);
@@ -140,7 +141,11 @@ export class ConsumerRunner<T> {
       }
       payload.resolveOffset(message.offset);
       lastDone = message.offset;
-      await heartbeat();
+      // kafkajs throttles heartbeats itself, but the call is still an await per message.
+      if (++sinceHeartbeat >= 200) {
+        sinceHeartbeat = 0;
+        await heartbeat();
+      }
     }
     if (lastDone !== undefined) {
       // Explicit offsets go straight to the group coordinator, also while the consumer is stopping
@@ -171,39 +176,46 @@ export class ConsumerRunner<T> {
     const headers = readHeaders(message.headers);
     const original: OriginalMessage = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
     const correlationId = headers[HEADERS.correlationId];
-    const log = this.logger.child({ topic, partition, offset: message.offset, correlationId });
+    // A child logger per message is costly; make it only when something is logged.
+    let childLog: Logger | undefined;
+    const log = (): Logger => (childLog ??= this.logger.child({ topic, partition, offset: message.offset, correlationId }));
     const codec = this.codecs.get(topic);
-    const retryOpts = this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 };
+    const attempt = async (): Promise<Outcome> => {
+      if (!codec) throw new Error(`no reader schema for topic ${topic}`);
+      const { schemaId, value } = await codec.decode(message.value);
+      const ctx: MessageContext = {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8') ?? null,
+        headers,
+        schemaId,
+        correlationId,
+        get logger() {
+          return log();
+        },
+      };
+      return this.opts.handler(value, ctx);
+    };
     let outcome: Outcome;
     try {
-      outcome = await retry(
-        async () => {
-          if (!codec) throw new Error(`no reader schema for topic ${topic}`);
-          const { schemaId, value } = await codec.decode(message.value);
-          const ctx: MessageContext = {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString('utf8') ?? null,
-            headers,
-            schemaId,
-            correlationId,
-            logger: log,
-          };
-          return this.opts.handler(value, ctx);
-        },
-        {
-          ...retryOpts,
+      try {
+        outcome = await attempt(); // fast path: no retry machinery unless something fails
+      } catch (first) {
+        if (isPoison(first) || this.stopping) throw first;
+        // Attempt 0 replays the failure we already have, so backoff and accounting start from it.
+        outcome = await retry((n) => (n === 0 ? Promise.reject(first instanceof Error ? first : new Error(errorMessage(first))) : attempt()), {
+          ...(this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 }),
           jitter: 0.5,
           retryIf: (e) => !isPoison(e) && !this.stopping,
-          onRetry: async (e, attempt, delayMs) => {
+          onRetry: async (e, n, delayMs) => {
             this.stats.retries++;
             this.lastError = errorMessage(e);
-            log.warn({ attempt, delayMs, err: this.lastError }, 'message_retry');
+            log().warn({ attempt: n, delayMs, err: this.lastError }, 'message_retry');
             await heartbeat();
           },
-        },
-      );
+        });
+      }
     } catch (e) {
       if (!isPoison(e)) {
         this.lastError = errorMessage(e);
@@ -217,7 +229,7 @@ export class ConsumerRunner<T> {
         return 'done';
       case 'skip':
         this.stats.skipped++;
-        log.warn({ reason: outcome.reason }, 'message_skipped');
+        log().warn({ reason: outcome.reason }, 'message_skipped');
         return 'done';
       case 'deadLetter':
         try {
@@ -227,7 +239,7 @@ export class ConsumerRunner<T> {
           return 'blocked';
         }
         this.stats.deadLettered++;
-        log.warn({ reason: outcome.reason, dlq: this.opts.deadLetters.topic }, 'message_dead_lettered');
+        log().warn({ reason: outcome.reason, dlq: this.opts.deadLetters.topic }, 'message_dead_lettered');
         return 'done';
     }
   }

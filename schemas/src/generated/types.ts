@@ -20,6 +20,25 @@ export interface BusinessGolden {
   sources: Array<SourceRef>;
 }
 
+/** BusinessGolden as a producer may write it: fields with a default are optional. */
+export interface BusinessGoldenInput {
+  eventId: string;
+  occurredAt: number;
+  masterId: string;
+  version: number;
+  enterpriseCode?: null | string;
+  kind?: BusinessKind;
+  name?: null | string;
+  legalForm?: null | string;
+  status?: null | BusinessStatus;
+  address?: null | AddressInput;
+  representativeMasterId?: null | string;
+  parentMasterId?: null | string;
+  registeredOn?: null | number;
+  industryCodes?: Array<string>;
+  sources?: Array<SourceRefInput>;
+}
+
 export type BusinessKind = 'ENTERPRISE' | 'BRANCH' | 'REPRESENTATIVE_OFFICE' | 'HOUSEHOLD_BUSINESS' | 'COOPERATIVE' | 'OTHER';
 export const BusinessKindValues = ['ENTERPRISE', 'BRANCH', 'REPRESENTATIVE_OFFICE', 'HOUSEHOLD_BUSINESS', 'COOPERATIVE', 'OTHER'] as const;
 
@@ -51,6 +70,29 @@ export interface BusinessObserved {
   email: null | string;
 }
 
+/** BusinessObserved as a producer may write it: fields with a default are optional. */
+export interface BusinessObservedInput {
+  eventId: string;
+  occurredAt: number;
+  source: SourceMetadataInput;
+  operation?: Operation;
+  enterpriseCode?: null | string;
+  kind?: BusinessKind;
+  name?: null | string;
+  foreignName?: null | string;
+  shortName?: null | string;
+  legalForm?: null | string;
+  status?: null | BusinessStatus;
+  address?: null | AddressInput;
+  representativePersonalId?: null | string;
+  representativeName?: null | string;
+  parentEnterpriseCode?: null | string;
+  registeredOn?: null | number;
+  industryCodes?: Array<string>;
+  phone?: null | string;
+  email?: null | string;
+}
+
 export type BusinessStatus = 'ACTIVE' | 'SUSPENDED' | 'DISSOLVING' | 'DISSOLVED' | 'BANKRUPT' | 'REVOKED' | 'UNKNOWN';
 export const BusinessStatusValues = ['ACTIVE', 'SUSPENDED', 'DISSOLVING', 'DISSOLVED', 'BANKRUPT', 'REVOKED', 'UNKNOWN'] as const;
 
@@ -75,6 +117,26 @@ export interface CitizenGolden {
   sources: Array<SourceRef>;
   /** Master ids merged into this one. */
   mergedFrom: Array<string>;
+}
+
+/** CitizenGolden as a producer may write it: fields with a default are optional. */
+export interface CitizenGoldenInput {
+  eventId: string;
+  occurredAt: number;
+  masterId: string;
+  version: number;
+  personalId?: null | string;
+  aliases?: Array<string>;
+  fullName?: null | string;
+  dateOfBirth?: null | PrecisionDateInput;
+  sex?: null | Sex;
+  ethnicity?: null | string;
+  nationality?: null | string;
+  permanentAddress?: null | AddressInput;
+  currentAddress?: null | AddressInput;
+  deceased?: boolean;
+  sources?: Array<SourceRefInput>;
+  mergedFrom?: Array<string>;
 }
 
 /** Source S said this about a person at time T. Topic obs.citizen, key = '<source system>:<source record id>'. */
@@ -111,6 +173,31 @@ export interface CitizenObserved {
   email: null | string;
 }
 
+/** CitizenObserved as a producer may write it: fields with a default are optional. */
+export interface CitizenObservedInput {
+  eventId: string;
+  occurredAt: number;
+  source: SourceMetadataInput;
+  operation?: Operation;
+  personalId?: null | string;
+  legacyIds?: Array<LegacyIdentifierInput>;
+  fullName?: null | string;
+  dateOfBirth?: null | PrecisionDateInput;
+  sex?: null | Sex;
+  ethnicity?: null | string;
+  nationality?: null | string;
+  permanentAddress?: null | AddressInput;
+  currentAddress?: null | AddressInput;
+  fatherName?: null | string;
+  motherName?: null | string;
+  fatherPersonalId?: null | string;
+  motherPersonalId?: null | string;
+  spousePersonalId?: null | string;
+  civilEvents?: Array<CivilStatusEventInput>;
+  phone?: null | string;
+  email?: null | string;
+}
+
 export type CivilEventKind = 'BIRTH' | 'MARRIAGE' | 'DIVORCE' | 'DEATH' | 'OTHER';
 export const CivilEventKindValues = ['BIRTH', 'MARRIAGE', 'DIVORCE', 'DEATH', 'OTHER'] as const;
 
@@ -122,10 +209,24 @@ export interface CivilStatusEvent {
   agencyCode: null | string;
 }
 
+/** CivilStatusEvent as a producer may write it: fields with a default are optional. */
+export interface CivilStatusEventInput {
+  kind: CivilEventKind;
+  date?: null | PrecisionDateInput;
+  registrationNumber?: null | string;
+  agencyCode?: null | string;
+}
+
 export type LegacyIdKind = 'CMND9' | 'CMND12' | 'PASSPORT' | 'OTHER';
 export const LegacyIdKindValues = ['CMND9', 'CMND12', 'PASSPORT', 'OTHER'] as const;
 
 export interface LegacyIdentifier {
+  kind: LegacyIdKind;
+  value: string;
+}
+
+/** LegacyIdentifier as a producer may write it: fields with a default are optional. */
+export interface LegacyIdentifierInput {
   kind: LegacyIdKind;
   value: string;
 }
@@ -148,6 +249,17 @@ export interface Address {
   text: null | string;
 }
 
+/** Address as a producer may write it: fields with a default are optional. */
+export interface AddressInput {
+  provinceCode?: null | string;
+  districtCode?: null | string;
+  communeCode?: null | string;
+  validOn?: null | number;
+  currentCommuneCodes?: Array<string>;
+  detail?: null | string;
+  text?: null | string;
+}
+
 export type DatePrecision = 'DAY' | 'MONTH' | 'YEAR';
 export const DatePrecisionValues = ['DAY', 'MONTH', 'YEAR'] as const;
 
@@ -160,6 +272,14 @@ export interface PrecisionDate {
   year: number;
   month: null | number;
   day: null | number;
+  precision: DatePrecision;
+}
+
+/** PrecisionDate as a producer may write it: fields with a default are optional. */
+export interface PrecisionDateInput {
+  year: number;
+  month?: null | number;
+  day?: null | number;
   precision: DatePrecision;
 }
 
@@ -180,10 +300,29 @@ export interface SourceMetadata {
   connectorId: string;
   /** Electronic identifier of the agency that owns the source (QCVN 102:2016), when known. */
   agencyCode: null | string;
+  /** The source record as received (JSON text), kept for lineage and for re-processing after a mapping fix. */
+  raw: null | string;
+}
+
+/** SourceMetadata as a producer may write it: fields with a default are optional. */
+export interface SourceMetadataInput {
+  system: string;
+  recordId: string;
+  version?: null | string;
+  updatedAt?: null | number;
+  connectorId: string;
+  agencyCode?: null | string;
+  raw?: null | string;
 }
 
 /** A source record that contributed to a golden record. */
 export interface SourceRef {
+  system: string;
+  recordId: string;
+}
+
+/** SourceRef as a producer may write it: fields with a default are optional. */
+export interface SourceRefInput {
   system: string;
   recordId: string;
 }
@@ -218,11 +357,40 @@ export interface ConnectorStatus {
   schemaIds: Array<number>;
 }
 
+/** ConnectorStatus as a producer may write it: fields with a default are optional. */
+export interface ConnectorStatusInput {
+  eventId: string;
+  occurredAt: number;
+  connectorId: string;
+  connectorKind: string;
+  sourceSystem: string;
+  instanceId: string;
+  state: ConnectorState;
+  cursor?: null | string;
+  recordsRead?: number;
+  recordsPublished?: number;
+  recordsDeadLettered?: number;
+  recordsRejected?: number;
+  sourceRecordCount?: null | number;
+  newestSourceUpdateAt?: null | number;
+  lastError?: null | string;
+  lastErrorAt?: null | number;
+  schemaIds?: Array<number>;
+}
+
 export interface Applicant {
   kind: ApplicantKind;
   personalId: null | string;
   enterpriseCode: null | string;
   name: null | string;
+}
+
+/** Applicant as a producer may write it: fields with a default are optional. */
+export interface ApplicantInput {
+  kind: ApplicantKind;
+  personalId?: null | string;
+  enterpriseCode?: null | string;
+  name?: null | string;
 }
 
 export type ApplicantKind = 'CITIZEN' | 'BUSINESS' | 'UNKNOWN';
@@ -254,6 +422,27 @@ export interface DossierGolden {
   sources: Array<SourceRef>;
 }
 
+/** DossierGolden as a producer may write it: fields with a default are optional. */
+export interface DossierGoldenInput {
+  eventId: string;
+  occurredAt: number;
+  masterId: string;
+  version: number;
+  dossierCode: string;
+  procedureCode?: null | string;
+  receivingAgencyCode?: null | string;
+  applicantMasterId?: null | string;
+  applicantKind?: ApplicantKind;
+  channel?: null | Channel;
+  receivedAt?: null | number;
+  dueAt?: null | number;
+  completedAt?: null | number;
+  status?: DossierStatus;
+  timeline?: Array<StatusChangeInput>;
+  onTime?: null | boolean;
+  sources?: Array<SourceRefInput>;
+}
+
 /** Source S said this about an administrative-procedure dossier at time T. Topic obs.dossier, key = '<source system>:<source record id>'. */
 export interface DossierObserved {
   eventId: string;
@@ -278,11 +467,38 @@ export interface DossierObserved {
   statusNote: null | string;
 }
 
+/** DossierObserved as a producer may write it: fields with a default are optional. */
+export interface DossierObservedInput {
+  eventId: string;
+  occurredAt: number;
+  source: SourceMetadataInput;
+  operation?: Operation;
+  dossierCode: string;
+  procedureCode?: null | string;
+  procedureName?: null | string;
+  receivingAgencyCode?: null | string;
+  receivingAgencyName?: null | string;
+  applicant: ApplicantInput;
+  channel?: null | Channel;
+  receivedAt?: null | number;
+  dueAt?: null | number;
+  completedAt?: null | number;
+  status?: DossierStatus;
+  statusChangedAt?: null | number;
+  statusNote?: null | string;
+}
+
 /** Lifecycle of an administrative-procedure dossier (Decree 61/2018, Circular 01/2018 forms 01-06). National status codes are unverified (DOMAIN.md §2): sources map theirs onto these. */
 export type DossierStatus = 'RECEIVED' | 'SUPPLEMENT_REQUESTED' | 'PROCESSING' | 'REJECTED' | 'OVERDUE' | 'RESULT_RETURNED' | 'WITHDRAWN' | 'STOPPED' | 'UNKNOWN';
 export const DossierStatusValues = ['RECEIVED', 'SUPPLEMENT_REQUESTED', 'PROCESSING', 'REJECTED', 'OVERDUE', 'RESULT_RETURNED', 'WITHDRAWN', 'STOPPED', 'UNKNOWN'] as const;
 
 export interface StatusChange {
+  status: DossierStatus;
+  at: number;
+}
+
+/** StatusChange as a producer may write it: fields with a default are optional. */
+export interface StatusChangeInput {
   status: DossierStatus;
   at: number;
 }
