@@ -105,10 +105,25 @@ export class AvroCodec<T = unknown> {
     return frame(id, body);
   }
 
+  /**
+   * Synchronous decode for the common case (written with this very schema); undefined when the
+   * writer's schema differs and must be fetched and resolved (use `decode`).
+   */
+  decodeIfSameSchema(bytes: Buffer | null): { schemaId: number; value: T } | undefined {
+    const { schemaId, body } = unframe(bytes);
+    if (schemaId !== this.schemaId) return undefined;
+    try {
+      return { schemaId, value: this.type.fromBuffer(body) as T };
+    } catch (cause) {
+      throw new PoisonMessageError('DECODE_FAILED', `Avro body does not decode with schema id ${schemaId}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
   /** Decode bytes from Kafka. Throws PoisonMessageError for bytes that can never be read. */
   async decode(bytes: Buffer | null): Promise<{ schemaId: number; value: T }> {
     const { schemaId, body } = unframe(bytes);
-    const resolver = await this.resolverFor(schemaId);
+    // Same schema as ours (the common case): no resolver, no registry round trip.
+    const resolver = schemaId === this.schemaId ? undefined : await this.resolverFor(schemaId);
     try {
       const value = this.type.fromBuffer(body, resolver, false) as T;
       return { schemaId, value };
@@ -120,7 +135,6 @@ export class AvroCodec<T = unknown> {
   }
 
   private async resolverFor(schemaId: number): Promise<avro.Resolver | undefined> {
-    if (schemaId === this.schemaId) return undefined; // same schema: no resolution needed
     const cached = this.resolvers.get(schemaId);
     if (cached) return cached;
     const writer = await this.registry.writerType(this.subject, schemaId);

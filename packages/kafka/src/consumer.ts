@@ -182,7 +182,7 @@ export class ConsumerRunner<T> {
     const codec = this.codecs.get(topic);
     const attempt = async (): Promise<Outcome> => {
       if (!codec) throw new Error(`no reader schema for topic ${topic}`);
-      const { schemaId, value } = await codec.decode(message.value);
+      const { schemaId, value } = codec.decodeIfSameSchema(message.value) ?? (await codec.decode(message.value));
       const ctx: MessageContext = {
         topic,
         partition,
