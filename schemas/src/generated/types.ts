@@ -6,6 +6,8 @@ export interface BusinessGolden {
   occurredAt: number;
   masterId: string;
   version: number;
+  /** What this version of the record is: created, updated, merged, split or deleted. */
+  change: ChangeKind;
   enterpriseCode: null | string;
   kind: BusinessKind;
   name: null | string;
@@ -26,6 +28,7 @@ export interface BusinessGoldenInput {
   occurredAt: number;
   masterId: string;
   version: number;
+  change?: ChangeKind;
   enterpriseCode?: null | string;
   kind?: BusinessKind;
   name?: null | string;
@@ -103,6 +106,8 @@ export interface CitizenGolden {
   masterId: string;
   /** Increases by one with every change of this record. */
   version: number;
+  /** What this version of the record is: created, updated, merged, split or deleted. */
+  change: ChangeKind;
   personalId: null | string;
   /** Legacy identity numbers (CMND) of the same person. */
   aliases: Array<string>;
@@ -125,6 +130,7 @@ export interface CitizenGoldenInput {
   occurredAt: number;
   masterId: string;
   version: number;
+  change?: ChangeKind;
   personalId?: null | string;
   aliases?: Array<string>;
   fullName?: null | string;
@@ -259,6 +265,10 @@ export interface AddressInput {
   detail?: null | string;
   text?: null | string;
 }
+
+/** Why a golden record changed: CREATED (first seen), UPDATED (attributes changed), MERGED (other masters merged into this one; see mergedFrom), SPLIT (a steward split this record), DELETED (the last source deleted it; the topic also gets a tombstone). */
+export type ChangeKind = 'CREATED' | 'UPDATED' | 'MERGED' | 'SPLIT' | 'DELETED' | 'UNKNOWN';
+export const ChangeKindValues = ['CREATED', 'UPDATED', 'MERGED', 'SPLIT', 'DELETED', 'UNKNOWN'] as const;
 
 export type DatePrecision = 'DAY' | 'MONTH' | 'YEAR';
 export const DatePrecisionValues = ['DAY', 'MONTH', 'YEAR'] as const;
@@ -405,6 +415,8 @@ export interface DossierGolden {
   occurredAt: number;
   masterId: string;
   version: number;
+  /** What this version of the record is: created, updated, merged, split or deleted. */
+  change: ChangeKind;
   dossierCode: string;
   procedureCode: null | string;
   receivingAgencyCode: null | string;
@@ -428,6 +440,7 @@ export interface DossierGoldenInput {
   occurredAt: number;
   masterId: string;
   version: number;
+  change?: ChangeKind;
   dossierCode: string;
   procedureCode?: null | string;
   receivingAgencyCode?: null | string;
