@@ -49,7 +49,16 @@ function observation(i: number): CitizenObservedInput {
   return {
     eventId: `bench-${i}-${Date.now()}`,
     occurredAt: Date.now(),
-    source: { system: 'civil-status', recordId: `HT-${i}`, version: String(i % 7), updatedAt: Date.now(), connectorId: 'bench', agencyCode: '000.00.00.H60' },
+    source: {
+      system: 'civil-status',
+      recordId: `HT-${i}`,
+      version: String(i % 7),
+      updatedAt: Date.now(),
+      connectorId: 'bench',
+      agencyCode: '000.00.00.H60',
+      // Connectors keep the source row as received (lineage, re-processing): ~380 bytes here.
+      raw: JSON.stringify({ so_dinh_danh: `0081850${String(i).padStart(5, '0')}`, ho_ten: `${FAMILY[i % FAMILY.length]} ${GIVEN[i % GIVEN.length]}`, ngay_sinh: '02/01/1985', gioi_tinh: i % 2 ? 'Nữ' : 'Nam', dan_toc: 'Kinh', noi_thuong_tru: 'Thôn 5, xã Trung Môn, huyện Yên Sơn, tỉnh Tuyên Quang', ngay_cap_nhat: '2025-11-20T08:15:00+07:00', can_bo_nhap: 'tuphap.yenson' }),
+    },
     operation: 'UPSERT',
     personalId: `0081${String(85 + (i % 15)).padStart(2, '0')}${String(i).padStart(6, '0')}`,
     legacyIds: i % 3 === 0 ? [{ kind: 'CMND9', value: String(70_000_000 + i) }] : [],
