@@ -173,29 +173,13 @@ export class ConsumerRunner<T> {
   }
 
   private async processOne(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Processed> {
-    const headers = readHeaders(message.headers);
-    const original: OriginalMessage = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
-    const correlationId = headers[HEADERS.correlationId];
-    // A child logger per message is costly; make it only when something is logged.
-    let childLog: Logger | undefined;
-    const log = (): Logger => (childLog ??= this.logger.child({ topic, partition, offset: message.offset, correlationId }));
     const codec = this.codecs.get(topic);
+    const ctx = new LazyContext(topic, partition, message, this.logger);
     const attempt = async (): Promise<Outcome> => {
       if (!codec) throw new Error(`no reader schema for topic ${topic}`);
-      const { schemaId, value } = codec.decodeIfSameSchema(message.value) ?? (await codec.decode(message.value));
-      const ctx: MessageContext = {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString('utf8') ?? null,
-        headers,
-        schemaId,
-        correlationId,
-        get logger() {
-          return log();
-        },
-      };
-      return this.opts.handler(value, ctx);
+      const decoded = codec.decodeIfSameSchema(message.value) ?? (await codec.decode(message.value));
+      ctx.schemaId = decoded.schemaId;
+      return this.opts.handler(decoded.value, ctx);
     };
     let outcome: Outcome;
     try {
@@ -211,7 +195,7 @@ export class ConsumerRunner<T> {
           onRetry: async (e, n, delayMs) => {
             this.stats.retries++;
             this.lastError = errorMessage(e);
-            log().warn({ attempt: n, delayMs, err: this.lastError }, 'message_retry');
+            ctx.logger.warn({ attempt: n, delayMs, err: this.lastError }, 'message_retry');
             await heartbeat();
           },
         });
@@ -229,18 +213,62 @@ export class ConsumerRunner<T> {
         return 'done';
       case 'skip':
         this.stats.skipped++;
-        log().warn({ reason: outcome.reason }, 'message_skipped');
+        ctx.logger.warn({ reason: outcome.reason }, 'message_skipped');
         return 'done';
       case 'deadLetter':
         try {
+          const original: OriginalMessage = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: ctx.headers };
           await this.opts.deadLetters.write(original, { reason: outcome.reason, error: outcome.error, by: this.opts.groupId });
         } catch (e) {
           this.lastError = errorMessage(e);
           return 'blocked';
         }
         this.stats.deadLettered++;
-        log().warn({ reason: outcome.reason, dlq: this.opts.deadLetters.topic }, 'message_dead_lettered');
+        ctx.logger.warn({ reason: outcome.reason, dlq: this.opts.deadLetters.topic }, 'message_dead_lettered');
         return 'done';
     }
+  }
+}
+
+/**
+ * The handler's view of a message. Headers, key, correlation id and the child logger are computed
+ * on first use: most handlers need few of them, and per-message allocations dominate the cost of a
+ * fast consumer.
+ */
+class LazyContext implements MessageContext {
+  schemaId = -1;
+  private cachedHeaders: Headers | undefined;
+  private cachedLogger: Logger | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly message: KafkaMessage,
+    private readonly parentLogger: Logger,
+  ) {}
+
+  get offset(): string {
+    return this.message.offset;
+  }
+
+  get key(): string | null {
+    return this.message.key?.toString('utf8') ?? null;
+  }
+
+  get headers(): Headers {
+    return (this.cachedHeaders ??= readHeaders(this.message.headers));
+  }
+
+  get correlationId(): string | undefined {
+    return this.headers[HEADERS.correlationId];
+  }
+
+  get logger(): Logger {
+    return (this.cachedLogger ??= this.parentLogger.child({
+      topic: this.topic,
+      partition: this.partition,
+      offset: this.message.offset,
+      correlationId: this.correlationId,
+    }));
   }
 }
