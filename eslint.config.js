@@ -1,6 +1,7 @@
 // Flat config: type-aware rules from typescript-eslint on every TypeScript file in the workspace.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -23,16 +24,31 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: 'no .only in committed tests' },
+        {
+          selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']",
+          message: 'no .only in committed tests',
+        },
       ],
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            { name: 'kafkajs', message: 'Only packages/kafka may import kafkajs (keep the Kafka client swappable in one place).' },
-            { name: '@confluentinc/schemaregistry', message: 'Only packages/kafka may import the schema registry client.' },
+            {
+              name: 'kafkajs',
+              message:
+                'Only packages/kafka may import kafkajs (keep the Kafka client swappable in one place).',
+            },
+            {
+              name: '@confluentinc/schemaregistry',
+              message: 'Only packages/kafka may import the schema registry client.',
+            },
           ],
-          patterns: [{ group: ['**/services/*', '**/connectors/*'], message: 'Components never import each other; talk through topics or HTTP.' }],
+          patterns: [
+            {
+              group: ['**/services/*', '**/connectors/*'],
+              message: 'Components never import each other; talk through topics or HTTP.',
+            },
+          ],
         },
       ],
     },
@@ -51,6 +67,8 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: { ...globals.node },
+    },
   },
 );

@@ -28,7 +28,11 @@ class StepFailed extends Error {
 /** Run a command, streaming its output; optionally collect it for parsing. */
 function run(cmd, args, { env = {}, collect = false, allowFail = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
@@ -38,7 +42,9 @@ function run(cmd, args, { env = {}, collect = false, allowFail = false } = {}) {
       process.stderr.write(d);
       if (collect) out += d.toString();
     });
-    child.on('error', (e) => reject(new StepFailed(`${cmd} could not start: ${e.message}`, `Is ${cmd} installed and on PATH?`)));
+    child.on('error', (e) =>
+      reject(new StepFailed(`${cmd} could not start: ${e.message}`, `Is ${cmd} installed and on PATH?`)),
+    );
     child.on('close', (code) => {
       if (code === 0 || allowFail) resolve({ code, out });
       else reject(new StepFailed(`${cmd} ${args.join(' ')} exited with ${code}`, 'Read the output above.'));
@@ -49,7 +55,10 @@ function run(cmd, args, { env = {}, collect = false, allowFail = false } = {}) {
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
-    throw new StepFailed(`Node.js ${process.versions.node} is too old`, 'Cần Node.js 20.19 trở lên / install Node.js 20.19+ (see .nvmrc).');
+    throw new StepFailed(
+      `Node.js ${process.versions.node} is too old`,
+      'Cần Node.js 20.19 trở lên / install Node.js 20.19+ (see .nvmrc).',
+    );
   }
 }
 
@@ -131,20 +140,32 @@ async function test() {
   const before = startedHere();
   try {
     await infraUp();
-    step('Kiểm tra tương thích lược đồ', 'schema compatibility check against the registry (before registering)');
+    step(
+      'Kiểm tra tương thích lược đồ',
+      'schema compatibility check against the registry (before registering)',
+    );
     await run(process.execPath, [schemasCli(), 'check']);
     await registerSchemas();
     step('Kiểm thử tích hợp', 'integration tests against the real Kafka, registry and PostgreSQL');
-    const int = await run('npx', ['turbo', 'run', 'test:int', '--concurrency=1', '--continue'], { collect: true, allowFail: true });
+    const int = await run('npx', ['turbo', 'run', 'test:int', '--concurrency=1', '--continue'], {
+      collect: true,
+      allowFail: true,
+    });
     add(parseVitestTotals(int.out));
-    if (int.code !== 0) failure ??= new StepFailed('integration tests failed', 'See the failing tests above; logs of Kafka and the registry are in .infra/logs/.');
+    if (int.code !== 0)
+      failure ??= new StepFailed(
+        'integration tests failed',
+        'See the failing tests above; logs of Kafka and the registry are in .infra/logs/.',
+      );
   } finally {
     if (before.length === 0 && startedHere().length > 0) {
       step('Dừng hạ tầng đã khởi động cho kiểm thử', 'stopping the infrastructure this test run started');
       await run(process.execPath, [infraCli(), 'down'], { allowFail: true });
     }
   }
-  process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+  process.stdout.write(
+    `\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`,
+  );
   if (failure) throw failure;
 }
 
@@ -172,13 +193,15 @@ async function stop() {
 }
 
 async function infra(sub) {
-  if (!['up', 'down', 'status', 'topics', 'env'].includes(sub)) throw new StepFailed(`unknown infra command "${sub}"`, 'Use up, down, status, topics or env.');
+  if (!['up', 'down', 'status', 'topics', 'env'].includes(sub))
+    throw new StepFailed(`unknown infra command "${sub}"`, 'Use up, down, status, topics or env.');
   if (sub !== 'down' && sub !== 'status') {
     checkNode();
     await ensureDependencies();
     await build();
   }
-  if (!existsSync(infraCli())) throw new StepFailed('the launcher is not built', 'Run `npm run build` first.');
+  if (!existsSync(infraCli()))
+    throw new StepFailed('the launcher is not built', 'Run `npm run build` first.');
   const { code } = await run(process.execPath, [infraCli(), sub], { allowFail: sub === 'status' });
   if (sub === 'status') process.exitCode = code;
 }
@@ -194,7 +217,8 @@ async function bench(which) {
   await build();
   const targets = { bus: ['@hub/bench', 'bench:bus'], vn: ['@hub/vn', 'bench'] };
   const target = targets[which];
-  if (!target) throw new StepFailed(`unknown benchmark "${which}"`, `Known: ${Object.keys(targets).join(', ')}`);
+  if (!target)
+    throw new StepFailed(`unknown benchmark "${which}"`, `Known: ${Object.keys(targets).join(', ')}`);
   if (which === 'bus') await infraUp();
   await run('npm', ['run', target[1], '-w', target[0], '--', ...process.argv.slice(4)]);
 }

@@ -39,7 +39,8 @@ const RUNS = arg('runs', 3);
 const PARTITIONS = arg('partitions', 6);
 const outIdx = process.argv.indexOf('--out');
 const settings = loadSettings();
-const OUT = outIdx > 0 ? String(process.argv[outIdx + 1]) : join(settings.repoRoot, 'docs', 'benchmarks', 'bus.md');
+const OUT =
+  outIdx > 0 ? String(process.argv[outIdx + 1]) : join(settings.repoRoot, 'docs', 'benchmarks', 'bus.md');
 
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Hoàng', 'Ma', 'Nông', 'Bàn', 'Hầu'];
 const GIVEN = ['Văn An', 'Thị Hoà', 'Đức Thuỷ', 'A Lềnh', 'Thị Mai', 'Quang Huy'];
@@ -57,7 +58,16 @@ function observation(i: number): CitizenObservedInput {
       connectorId: 'bench',
       agencyCode: '000.00.00.H60',
       // Connectors keep the source row as received (lineage, re-processing): ~380 bytes here.
-      raw: JSON.stringify({ so_dinh_danh: `0081850${String(i).padStart(5, '0')}`, ho_ten: `${FAMILY[i % FAMILY.length]} ${GIVEN[i % GIVEN.length]}`, ngay_sinh: '02/01/1985', gioi_tinh: i % 2 ? 'Nữ' : 'Nam', dan_toc: 'Kinh', noi_thuong_tru: 'Thôn 5, xã Trung Môn, huyện Yên Sơn, tỉnh Tuyên Quang', ngay_cap_nhat: '2025-11-20T08:15:00+07:00', can_bo_nhap: 'tuphap.yenson' }),
+      raw: JSON.stringify({
+        so_dinh_danh: `0081850${String(i).padStart(5, '0')}`,
+        ho_ten: `${FAMILY[i % FAMILY.length]} ${GIVEN[i % GIVEN.length]}`,
+        ngay_sinh: '02/01/1985',
+        gioi_tinh: i % 2 ? 'Nữ' : 'Nam',
+        dan_toc: 'Kinh',
+        noi_thuong_tru: 'Thôn 5, xã Trung Môn, huyện Yên Sơn, tỉnh Tuyên Quang',
+        ngay_cap_nhat: '2025-11-20T08:15:00+07:00',
+        can_bo_nhap: 'tuphap.yenson',
+      }),
     },
     operation: 'UPSERT',
     personalId: `0081${String(85 + (i % 15)).padStart(2, '0')}${String(i).padStart(6, '0')}`,
@@ -67,16 +77,42 @@ function observation(i: number): CitizenObservedInput {
     sex: i % 2 ? 'FEMALE' : 'MALE',
     ethnicity: i % 4 ? 'Kinh' : 'Tày',
     nationality: 'VN',
-    permanentAddress: { provinceCode: '08', districtCode: '073', communeCode: '02212', validOn: 19_000, currentCommuneCodes: ['02212'], detail: `Thôn ${i % 40}`, text: addressText },
-    currentAddress: { provinceCode: '08', districtCode: null, communeCode: '02212', validOn: 20_300, currentCommuneCodes: ['02212'], detail: `Tổ ${i % 17}`, text: addressText },
+    permanentAddress: {
+      provinceCode: '08',
+      districtCode: '073',
+      communeCode: '02212',
+      validOn: 19_000,
+      currentCommuneCodes: ['02212'],
+      detail: `Thôn ${i % 40}`,
+      text: addressText,
+    },
+    currentAddress: {
+      provinceCode: '08',
+      districtCode: null,
+      communeCode: '02212',
+      validOn: 20_300,
+      currentCommuneCodes: ['02212'],
+      detail: `Tổ ${i % 17}`,
+      text: addressText,
+    },
     fatherName: `${FAMILY[(i + 1) % FAMILY.length]} Văn Bình`,
     motherName: `${FAMILY[(i + 2) % FAMILY.length]} Thị Lan`,
     fatherPersonalId: null,
     motherPersonalId: null,
     spousePersonalId: null,
     civilEvents: [
-      { kind: 'BIRTH', date: { year: 1950 + (i % 60), month: null, day: null, precision: 'YEAR' }, registrationNumber: `KS-${i}`, agencyCode: '000.00.00.H60' },
-      { kind: 'MARRIAGE', date: { year: 1980 + (i % 40), month: 5, day: 12, precision: 'DAY' }, registrationNumber: `KH-${i}`, agencyCode: '000.00.00.H60' },
+      {
+        kind: 'BIRTH',
+        date: { year: 1950 + (i % 60), month: null, day: null, precision: 'YEAR' },
+        registrationNumber: `KS-${i}`,
+        agencyCode: '000.00.00.H60',
+      },
+      {
+        kind: 'MARRIAGE',
+        date: { year: 1980 + (i % 40), month: 5, day: 12, precision: 'DAY' },
+        registrationNumber: `KH-${i}`,
+        agencyCode: '000.00.00.H60',
+      },
     ],
     phone: `09${String(i).padStart(8, '0')}`,
     email: `nguoi.dan.${i}@example.vn`,
@@ -104,7 +140,9 @@ async function main(): Promise<void> {
   const encoded = values.map((v) => codec.encode(v));
   const bytes = encoded.reduce((s, b) => s + b.length, 0);
   const avgSize = bytes / EVENTS;
-  process.stdout.write(`events ${EVENTS}, batch ${BATCH}, partitions ${PARTITIONS}, runs ${RUNS}, average encoded size ${avgSize.toFixed(0)} B\n`);
+  process.stdout.write(
+    `events ${EVENTS}, batch ${BATCH}, partitions ${PARTITIONS}, runs ${RUNS}, average encoded size ${avgSize.toFixed(0)} B\n`,
+  );
   const rawKafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.NOTHING });
   const topics: string[] = [];
   const newTopic = async (label: string) => {
@@ -113,11 +151,18 @@ async function main(): Promise<void> {
     topics.push(name);
     return name;
   };
-  const fig = (seconds: number, n = EVENTS): Figure => ({ eventsPerSec: n / seconds, mbPerSec: (avgSize * n) / seconds / 1e6 });
+  const fig = (seconds: number, n = EVENTS): Figure => ({
+    eventsPerSec: n / seconds,
+    mbPerSec: (avgSize * n) / seconds / 1e6,
+  });
   const keys = values.map((v) => `civil-status:${v.source.recordId}`);
 
   async function rawProduce(topic: string): Promise<Figure> {
-    const producer = rawKafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = rawKafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     const t0 = performance.now();
     for (let i = 0; i < EVENTS; i += BATCH) {
@@ -125,7 +170,11 @@ async function main(): Promise<void> {
       const messages = encoded.slice(i, i + BATCH).map((value, j) => ({
         key: keys[i + j] ?? '',
         value,
-        headers: { 'hub-correlation-id': randomUUID(), 'hub-source': 'civil-status', 'hub-event-id': values[i + j]?.eventId ?? '' },
+        headers: {
+          'hub-correlation-id': randomUUID(),
+          'hub-source': 'civil-status',
+          'hub-event-id': values[i + j]?.eventId ?? '',
+        },
       }));
       await producer.send({ topic, acks: -1, messages });
     }
@@ -135,11 +184,17 @@ async function main(): Promise<void> {
   }
 
   async function busProduce(topic: string): Promise<Figure> {
-    const publisher = new Publisher({ kafka, registry, outputs: { citizen: { topic, subject: 'obs.citizen-value', schema } } });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { citizen: { topic, subject: 'obs.citizen-value', schema } },
+    });
     await publisher.start();
     const t0 = performance.now();
     for (let i = 0; i < EVENTS; i += BATCH) {
-      const items = values.slice(i, i + BATCH).map((value, j) => ({ key: keys[i + j] ?? '', value, source: 'civil-status' }));
+      const items = values
+        .slice(i, i + BATCH)
+        .map((value, j) => ({ key: keys[i + j] ?? '', value, source: 'civil-status' }));
       await publisher.publishBatch('citizen', items);
     }
     const f = fig((performance.now() - t0) / 1000);
@@ -171,7 +226,14 @@ async function main(): Promise<void> {
           }
           n += batch.messages.length;
           const lastOffset = batch.lastOffset();
-          await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+          await payload.commitOffsetsIfNecessary({
+            topics: [
+              {
+                topic,
+                partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }],
+              },
+            ],
+          });
           last = performance.now();
           if (n >= EVENTS) resolve();
         },
@@ -211,7 +273,26 @@ async function main(): Promise<void> {
   const jvm = [`-Dlog4j2.configurationFile=${log4j}`, '-Xmx512m', '-cp', classpath];
 
   async function perfProduce(topic: string): Promise<Figure> {
-    const { stdout } = await execFileP(java, [...jvm, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(EVENTS), '--record-size', String(Math.round(avgSize)), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers.join(',')}`, 'acks=all', 'enable.idempotence=true'], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileP(
+      java,
+      [
+        ...jvm,
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic',
+        topic,
+        '--num-records',
+        String(EVENTS),
+        '--record-size',
+        String(Math.round(avgSize)),
+        '--throughput',
+        '-1',
+        '--producer-props',
+        `bootstrap.servers=${brokers.join(',')}`,
+        'acks=all',
+        'enable.idempotence=true',
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
     const line = stdout.trim().split('\n').pop() ?? '';
     const m = /([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(line);
     if (!m) throw new Error(`could not read ProducerPerformance output: ${line}`);
@@ -219,19 +300,43 @@ async function main(): Promise<void> {
   }
 
   async function perfConsume(topic: string): Promise<Figure> {
-    const { stdout } = await execFileP(java, [...jvm, 'org.apache.kafka.tools.ConsumerPerformance', '--topic', topic, '--messages', String(EVENTS), '--bootstrap-server', brokers.join(','), '--group', `bench.test.perf.${Date.now()}`], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileP(
+      java,
+      [
+        ...jvm,
+        'org.apache.kafka.tools.ConsumerPerformance',
+        '--topic',
+        topic,
+        '--messages',
+        String(EVENTS),
+        '--bootstrap-server',
+        brokers.join(','),
+        '--group',
+        `bench.test.perf.${Date.now()}`,
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
     // CSV: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
-    const row = stdout.trim().split('\n').pop()?.split(',').map((s) => s.trim()) ?? [];
+    const row =
+      stdout
+        .trim()
+        .split('\n')
+        .pop()
+        ?.split(',')
+        .map((s) => s.trim()) ?? [];
     const fetchMbSec = Number(row[8]);
     const fetchMsgSec = Number(row[9]);
-    if (!Number.isFinite(fetchMsgSec)) throw new Error(`could not read ConsumerPerformance output: ${stdout}`);
+    if (!Number.isFinite(fetchMsgSec))
+      throw new Error(`could not read ConsumerPerformance output: ${stdout}`);
     return { eventsPerSec: fetchMsgSec, mbPerSec: (fetchMbSec * 1024 * 1024) / 1e6 };
   }
 
   const results: Record<string, Figure[]> = {};
   const record = (k: string, f: Figure) => {
     (results[k] ??= []).push(f);
-    process.stdout.write(`  ${k.padEnd(26)} ${fmt(f.eventsPerSec).padStart(9)} events/s  ${f.mbPerSec.toFixed(1).padStart(6)} MB/s\n`);
+    process.stdout.write(
+      `  ${k.padEnd(26)} ${fmt(f.eventsPerSec).padStart(9)} events/s  ${f.mbPerSec.toFixed(1).padStart(6)} MB/s\n`,
+    );
   };
   for (let run = 1; run <= RUNS; run++) {
     process.stdout.write(`run ${run}/${RUNS}\n`);
@@ -254,7 +359,15 @@ async function main(): Promise<void> {
     const mb = fs.map((f) => f.mbPerSec);
     return { k, med: median(ev), min: Math.min(...ev), max: Math.max(...ev), mb: median(mb) };
   };
-  const rows = ['kafka-perf produce', 'raw kafkajs produce', 'bus produce', 'kafka-perf consume', 'raw kafkajs consume', 'raw kafkajs+avsc consume', 'bus consume'].map(row);
+  const rows = [
+    'kafka-perf produce',
+    'raw kafkajs produce',
+    'bus produce',
+    'kafka-perf consume',
+    'raw kafkajs consume',
+    'raw kafkajs+avsc consume',
+    'bus consume',
+  ].map(row);
   const get = (k: string) => rows.find((r) => r.k === k)?.med ?? NaN;
   const ratio = (a: string, b: string) => (get(a) / get(b)).toFixed(2);
   const table = [

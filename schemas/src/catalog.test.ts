@@ -28,7 +28,11 @@ describe('schema catalog', () => {
       const type = avro.Type.forSchema(s.schema as avro.Schema, { wrapUnions: 'auto' });
       expect(type.name).toBe(s.record);
       // Re-parsing the JSON text (what the registry stores) gives the same type.
-      expect(avro.Type.forSchema(JSON.parse(JSON.stringify(s.schema)) as avro.Schema, { wrapUnions: 'auto' }).equals(type)).toBe(true);
+      expect(
+        avro.Type.forSchema(JSON.parse(JSON.stringify(s.schema)) as avro.Schema, {
+          wrapUnions: 'auto',
+        }).equals(type),
+      ).toBe(true);
     }
   });
 
@@ -56,11 +60,21 @@ describe('schema catalog', () => {
   });
 
   it('round-trips a citizen observation through Avro binary', () => {
-    const type = avro.Type.forSchema(catalog().forTopic('obs.citizen') as avro.Schema, { wrapUnions: 'auto' });
+    const type = avro.Type.forSchema(catalog().forTopic('obs.citizen') as avro.Schema, {
+      wrapUnions: 'auto',
+    });
     const value = {
       eventId: 'e-1',
       occurredAt: 1_764_000_000_000,
-      source: { system: 'civil-status', recordId: 'HT-1', version: null, updatedAt: null, connectorId: 'c1', agencyCode: null, raw: '{"so_ho_tich":"HT-1"}' },
+      source: {
+        system: 'civil-status',
+        recordId: 'HT-1',
+        version: null,
+        updatedAt: null,
+        connectorId: 'c1',
+        agencyCode: null,
+        raw: '{"so_ho_tich":"HT-1"}',
+      },
       operation: 'UPSERT',
       personalId: '008185000123',
       legacyIds: [{ kind: 'CMND9', value: '070123456' }],
@@ -70,7 +84,15 @@ describe('schema catalog', () => {
       ethnicity: null,
       nationality: 'VN',
       permanentAddress: null,
-      currentAddress: { provinceCode: '08', districtCode: null, communeCode: '02212', validOn: null, currentCommuneCodes: [], detail: 'Thôn 5', text: null },
+      currentAddress: {
+        provinceCode: '08',
+        districtCode: null,
+        communeCode: '02212',
+        validOn: null,
+        currentCommuneCodes: [],
+        detail: 'Thôn 5',
+        text: null,
+      },
       fatherName: null,
       motherName: null,
       fatherPersonalId: null,
@@ -85,6 +107,8 @@ describe('schema catalog', () => {
 
   it('generated TypeScript types are up to date with the .avsc files', () => {
     const committed = readFileSync(join(SCHEMAS_DIR, 'src', 'generated', 'types.ts'), 'utf8');
-    expect(committed, 'run `npm run generate -w @hub/schemas` and commit the result').toBe(generateTypes(catalog()));
+    expect(committed, 'run `npm run generate -w @hub/schemas` and commit the result').toBe(
+      generateTypes(catalog()),
+    );
   });
 });

@@ -8,7 +8,8 @@ export const SCHEMAS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export type AvroJson = string | AvroJson[] | { [key: string]: AvroJson } | number | boolean | null;
 type AvroObject = { [key: string]: AvroJson };
 
-export type CompatibilityLevel = 'BACKWARD_TRANSITIVE' | 'FULL_TRANSITIVE' | 'BACKWARD' | 'FULL' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'NONE';
+export type CompatibilityLevel =
+  'BACKWARD_TRANSITIVE' | 'FULL_TRANSITIVE' | 'BACKWARD' | 'FULL' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'NONE';
 
 export interface SubjectDefinition {
   readonly subject: string;
@@ -29,7 +30,7 @@ const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double',
 
 /** A schema JSON value as text (names, types): strings as they are, anything else as JSON. */
 export function text(v: AvroJson | undefined): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
 }
 
 function isObject(v: AvroJson | undefined): v is AvroObject {
@@ -78,13 +79,17 @@ export class SchemaCatalog {
     }
     if (!isObject(node)) return;
     const type = node.type;
-    if ((type === 'record' || type === 'enum' || type === 'fixed' || type === 'error') && typeof node.name === 'string') {
+    if (
+      (type === 'record' || type === 'enum' || type === 'fixed' || type === 'error') &&
+      typeof node.name === 'string'
+    ) {
       const fullName = fullNameOf(node, ns);
       const existing = this.named.get(fullName);
       if (existing) throw new Error(`${file}: type ${fullName} is already defined in ${existing.file}`);
       this.named.set(fullName, { fullName, file, definition: node });
       const innerNs = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
-      if (Array.isArray(node.fields)) for (const f of node.fields) if (isObject(f)) this.index(f.type, innerNs, file);
+      if (Array.isArray(node.fields))
+        for (const f of node.fields) if (isObject(f)) this.index(f.type, innerNs, file);
       return;
     }
     if (type === 'array') this.index(node.items, ns, file);
@@ -108,17 +113,29 @@ export class SchemaCatalog {
     const out = this.inline(root.definition, undefined, defined, root.file);
     if (!isObject(out)) throw new Error(`${fullName} is not a named type`);
     // The root carries its full name so the bundle is independent of enclosing namespaces.
-    return { ...out, name: text(root.definition.name).split('.').pop() ?? '', namespace: fullName.slice(0, fullName.lastIndexOf('.')) };
+    return {
+      ...out,
+      name: text(root.definition.name).split('.').pop() ?? '',
+      namespace: fullName.slice(0, fullName.lastIndexOf('.')),
+    };
   }
 
-  private inline(node: AvroJson | undefined, ns: string | undefined, defined: Set<string>, file: string): AvroJson {
+  private inline(
+    node: AvroJson | undefined,
+    ns: string | undefined,
+    defined: Set<string>,
+    file: string,
+  ): AvroJson {
     if (node === undefined) throw new Error(`${file}: missing type`);
     if (typeof node === 'string') {
       if (PRIMITIVES.has(node)) return node;
       const full = node.includes('.') || !ns ? node : `${ns}.${node}`;
       const candidates = [full, node];
       const hit = candidates.find((c) => this.named.has(c));
-      if (!hit) throw new Error(`${file}: unknown type "${node}" (cross-file references need the full name, e.g. hub.common.Address)`);
+      if (!hit)
+        throw new Error(
+          `${file}: unknown type "${node}" (cross-file references need the full name, e.g. hub.common.Address)`,
+        );
       if (defined.has(hit)) return hit;
       const named = this.named.get(hit) as NamedType;
       const inlined = this.inline(named.definition, undefined, defined, named.file) as AvroObject;
@@ -128,7 +145,10 @@ export class SchemaCatalog {
     if (Array.isArray(node)) return node.map((n) => this.inline(n, ns, defined, file));
     if (!isObject(node)) return node;
     const type = node.type;
-    if ((type === 'record' || type === 'enum' || type === 'fixed' || type === 'error') && typeof node.name === 'string') {
+    if (
+      (type === 'record' || type === 'enum' || type === 'fixed' || type === 'error') &&
+      typeof node.name === 'string'
+    ) {
       const fullName = fullNameOf(node, ns);
       if (defined.has(fullName)) return fullName;
       defined.add(fullName);
@@ -151,9 +171,12 @@ export class SchemaCatalog {
   /** The subjects declared in subjects.json with their bundled schemas. */
   subjects(): SubjectDefinition[] {
     const file = join(this.dir, 'subjects.json');
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as { subjects: Record<string, { record: string; compatibility: CompatibilityLevel }> };
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as {
+      subjects: Record<string, { record: string; compatibility: CompatibilityLevel }>;
+    };
     return Object.entries(raw.subjects).map(([subject, def]) => {
-      if (!subject.endsWith('-value')) throw new Error(`subjects.json: ${subject}: subjects are named <topic>-value`);
+      if (!subject.endsWith('-value'))
+        throw new Error(`subjects.json: ${subject}: subjects are named <topic>-value`);
       return {
         subject,
         topic: subject.slice(0, -'-value'.length),

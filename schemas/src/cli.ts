@@ -11,7 +11,9 @@ const GENERATED = join(SCHEMAS_DIR, 'src', 'generated', 'types.ts');
 function registryUrl(): string {
   if (process.env.SCHEMA_REGISTRY_URL) return process.env.SCHEMA_REGISTRY_URL;
   try {
-    const ep = JSON.parse(readFileSync(join(SCHEMAS_DIR, '..', '.infra', 'endpoints.json'), 'utf8')) as { SCHEMA_REGISTRY_URL?: string };
+    const ep = JSON.parse(readFileSync(join(SCHEMAS_DIR, '..', '.infra', 'endpoints.json'), 'utf8')) as {
+      SCHEMA_REGISTRY_URL?: string;
+    };
     if (ep.SCHEMA_REGISTRY_URL) return ep.SCHEMA_REGISTRY_URL;
   } catch {
     /* not started by this checkout */
@@ -23,11 +25,16 @@ function print(reports: readonly SubjectReport[], verb: string): number {
   let bad = 0;
   for (const r of reports) {
     const mark = r.status === 'incompatible' ? '✗' : '✓';
-    process.stdout.write(`${mark} ${r.subject.padEnd(28)} ${r.status}${r.id !== undefined ? ` (id ${r.id})` : ''}\n`);
+    process.stdout.write(
+      `${mark} ${r.subject.padEnd(28)} ${r.status}${r.id !== undefined ? ` (id ${r.id})` : ''}\n`,
+    );
     for (const m of r.messages) process.stdout.write(`    ${m}\n`);
     if (r.status === 'incompatible') bad++;
   }
-  if (bad) process.stderr.write(`✗ ${bad} subject(s) not ${verb}: lược đồ không tương thích / incompatible schema change (see above)\n`);
+  if (bad)
+    process.stderr.write(
+      `✗ ${bad} subject(s) not ${verb}: lược đồ không tương thích / incompatible schema change (see above)\n`,
+    );
   return bad ? 1 : 0;
 }
 

@@ -25,7 +25,12 @@ describe('readProblems', () => {
 
   it('names a field added without a default', () => {
     const v2 = withFields([...v1.fields, { name: 'nick', type: 'string' }]);
-    expect(readProblems(v2, v1)).toEqual([{ path: 'Person.nick', problem: 'is required by the reader but absent from the writer, and has no default' }]);
+    expect(readProblems(v2, v1)).toEqual([
+      {
+        path: 'Person.nick',
+        problem: 'is required by the reader but absent from the writer, and has no default',
+      },
+    ]);
   });
 
   it('allows int → long promotion but not long → int', () => {
@@ -36,19 +41,45 @@ describe('readProblems', () => {
 
   it('flags a type change with the field path', () => {
     const changed = withFields([v1.fields[0]!, { name: 'age', type: 'string' }, v1.fields[2]!]);
-    expect(readProblems(changed, v1)).toEqual([{ path: 'Person.age', problem: 'type changed: int values cannot be read as string' }]);
+    expect(readProblems(changed, v1)).toEqual([
+      { path: 'Person.age', problem: 'type changed: int values cannot be read as string' },
+    ]);
   });
 
   it('flags an enum symbol unknown to an old reader without default', () => {
-    const more = withFields([v1.fields[0]!, v1.fields[1]!, { name: 'sex', type: { type: 'enum', name: 'Sex', symbols: ['MALE', 'FEMALE', 'UNKNOWN'] } }]);
+    const more = withFields([
+      v1.fields[0]!,
+      v1.fields[1]!,
+      { name: 'sex', type: { type: 'enum', name: 'Sex', symbols: ['MALE', 'FEMALE', 'UNKNOWN'] } },
+    ]);
     expect(readProblems(more, v1)).toEqual([]);
     expect(readProblems(v1, more)[0]?.problem).toContain('UNKNOWN');
   });
 
   it('looks inside optional unions and nested records', () => {
-    const nestedV1 = withFields([{ name: 'addr', type: ['null', { type: 'record', name: 'Addr', fields: [{ name: 'code', type: 'string' }] }], default: null }]);
+    const nestedV1 = withFields([
+      {
+        name: 'addr',
+        type: ['null', { type: 'record', name: 'Addr', fields: [{ name: 'code', type: 'string' }] }],
+        default: null,
+      },
+    ]);
     const nestedV2 = withFields([
-      { name: 'addr', type: ['null', { type: 'record', name: 'Addr', fields: [{ name: 'code', type: 'string' }, { name: 'zip', type: 'string' }] }], default: null },
+      {
+        name: 'addr',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'Addr',
+            fields: [
+              { name: 'code', type: 'string' },
+              { name: 'zip', type: 'string' },
+            ],
+          },
+        ],
+        default: null,
+      },
     ]);
     expect(readProblems(nestedV2, nestedV1).map((p) => p.path)).toContain('Person.addr.zip');
   });
@@ -61,7 +92,11 @@ describe('violations', () => {
   it('BACKWARD_TRANSITIVE checks the new schema reading every old version', () => {
     const found = violations(added, [{ version: 1, schema: v1 }], 'BACKWARD_TRANSITIVE');
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ path: 'Person.nick', version: 1, direction: 'new schema reading old data' });
+    expect(found[0]).toMatchObject({
+      path: 'Person.nick',
+      version: 1,
+      direction: 'new schema reading old data',
+    });
     // Removing a field is fine for backward compatibility...
     expect(violations(removed, [{ version: 1, schema: v1 }], 'BACKWARD_TRANSITIVE')).toEqual([]);
   });
@@ -69,14 +104,33 @@ describe('violations', () => {
   it('FULL_TRANSITIVE also checks old readers reading new data', () => {
     // ...but not for full: an old reader needs `age`, which has no default.
     const found = violations(removed, [{ version: 1, schema: v1 }], 'FULL_TRANSITIVE');
-    expect(found).toEqual([expect.objectContaining({ path: 'Person.age', direction: 'old schema reading new data' })]);
-    expect(formatViolation('master.x-value', found[0]!)).toMatch(/master\.x-value: Person\.age .* FULL_TRANSITIVE is broken/);
+    expect(found).toEqual([
+      expect.objectContaining({ path: 'Person.age', direction: 'old schema reading new data' }),
+    ]);
+    expect(formatViolation('master.x-value', found[0]!)).toMatch(
+      /master\.x-value: Person\.age .* FULL_TRANSITIVE is broken/,
+    );
   });
 
   it('non-transitive levels compare with the latest version only', () => {
     const v2 = withFields([...v1.fields, { name: 'nick', type: ['null', 'string'], default: null }]);
-    const v3 = withFields([v1.fields[0]!, v1.fields[1]!, v1.fields[2]!, { name: 'nick', type: ['null', 'string'], default: null }, { name: 'x', type: 'int', default: 0 }]);
-    expect(violations(v3, [{ version: 1, schema: v1 }, { version: 2, schema: v2 }], 'BACKWARD')).toEqual([]);
+    const v3 = withFields([
+      v1.fields[0]!,
+      v1.fields[1]!,
+      v1.fields[2]!,
+      { name: 'nick', type: ['null', 'string'], default: null },
+      { name: 'x', type: 'int', default: 0 },
+    ]);
+    expect(
+      violations(
+        v3,
+        [
+          { version: 1, schema: v1 },
+          { version: 2, schema: v2 },
+        ],
+        'BACKWARD',
+      ),
+    ).toEqual([]);
   });
 
   it('nothing registered yet means nothing to break', () => {

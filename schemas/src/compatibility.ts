@@ -30,7 +30,9 @@ function collect(node: AvroJson | undefined, ns: string | undefined, acc: Map<st
   if (typeof node !== 'object' || node === null) return;
   const t = node.type;
   if ((t === 'record' || t === 'enum' || t === 'fixed') && typeof node.name === 'string') {
-    const full = node.name.includes('.') ? node.name : `${typeof node.namespace === 'string' ? node.namespace : ns ?? ''}.${node.name}`.replace(/^\./, '');
+    const full = node.name.includes('.')
+      ? node.name
+      : `${typeof node.namespace === 'string' ? node.namespace : (ns ?? '')}.${node.name}`.replace(/^\./, '');
     acc.set(full, node);
     const inner = full.includes('.') ? full.slice(0, full.lastIndexOf('.')) : undefined;
     if (Array.isArray(node.fields)) for (const f of node.fields) collect((f as Obj).type, inner, acc);
@@ -43,9 +45,17 @@ function collect(node: AvroJson | undefined, ns: string | undefined, acc: Map<st
 
 function deref(node: AvroJson | undefined, ctx: Named): AvroJson | undefined {
   if (typeof node === 'string' && !PROMOTIONS[node]) {
-    return ctx.byName.get(node) ?? [...ctx.byName.entries()].find(([k]) => k.endsWith(`.${node}`))?.[1] ?? node;
+    return (
+      ctx.byName.get(node) ?? [...ctx.byName.entries()].find(([k]) => k.endsWith(`.${node}`))?.[1] ?? node
+    );
   }
-  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.type === 'string' && PROMOTIONS[node.type]) {
+  if (
+    typeof node === 'object' &&
+    node !== null &&
+    !Array.isArray(node) &&
+    typeof node.type === 'string' &&
+    PROMOTIONS[node.type]
+  ) {
     return node.type; // { type: long, logicalType: … } reads as long
   }
   return node;
@@ -59,19 +69,28 @@ function kind(node: AvroJson | undefined): string {
 }
 
 function nameOf(node: AvroJson | undefined): string | undefined {
-  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.name === 'string') return node.name.split('.').pop();
+  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.name === 'string')
+    return node.name.split('.').pop();
   return undefined;
 }
 
 function label(node: AvroJson | undefined): string {
-  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.name === 'string') return `${text(node.type)} ${node.name}`;
+  if (typeof node === 'object' && node !== null && !Array.isArray(node) && typeof node.name === 'string')
+    return `${text(node.type)} ${node.name}`;
   if (Array.isArray(node)) return `union [${node.map((n) => label(n)).join(', ')}]`;
   if (typeof node === 'object' && node !== null && !Array.isArray(node)) return text(node.type);
   return String(node);
 }
 
 /** Can data written with `writer` be read with `reader`? Every reason it cannot, with its path. */
-function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, path: string, r: Named, w: Named, out: CompatibilityProblem[]): void {
+function readable(
+  reader: AvroJson | undefined,
+  writer: AvroJson | undefined,
+  path: string,
+  r: Named,
+  w: Named,
+  out: CompatibilityProblem[],
+): void {
   const rd = deref(reader, r);
   const wr = deref(writer, w);
   const rk = kind(rd);
@@ -98,7 +117,8 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
     return;
   }
   if (PROMOTIONS[wk]) {
-    if (!PROMOTIONS[wk]?.includes(rk)) out.push({ path, problem: `type changed: ${wk} values cannot be read as ${label(rd)}` });
+    if (!PROMOTIONS[wk]?.includes(rk))
+      out.push({ path, problem: `type changed: ${wk} values cannot be read as ${label(rd)}` });
     return;
   }
   if (wk !== rk) {
@@ -115,7 +135,11 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
         const aliases = Array.isArray(f.aliases) ? (f.aliases as string[]) : [];
         const wf = wFields.get(name) ?? aliases.map((a) => wFields.get(a)).find((x) => x !== undefined);
         if (!wf) {
-          if (!('default' in f)) out.push({ path: `${path}.${name}`, problem: 'is required by the reader but absent from the writer, and has no default' });
+          if (!('default' in f))
+            out.push({
+              path: `${path}.${name}`,
+              problem: 'is required by the reader but absent from the writer, and has no default',
+            });
           continue;
         }
         readable(f.type, wf.type, `${path}.${name}`, r, w, out);
@@ -125,7 +149,11 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
     case 'enum': {
       const symbols = new Set(ro.symbols as string[]);
       const missing = (wo.symbols as string[]).filter((s) => !symbols.has(s));
-      if (missing.length && !('default' in ro)) out.push({ path, problem: `enum symbol(s) ${missing.join(', ')} written but unknown to the reader, which has no enum default` });
+      if (missing.length && !('default' in ro))
+        out.push({
+          path,
+          problem: `enum symbol(s) ${missing.join(', ')} written but unknown to the reader, which has no enum default`,
+        });
       return;
     }
     case 'array':
@@ -135,7 +163,8 @@ function readable(reader: AvroJson | undefined, writer: AvroJson | undefined, pa
       readable(ro.values, wo.values, `${path}{}`, r, w, out);
       return;
     case 'fixed':
-      if (ro.size !== wo.size) out.push({ path, problem: `fixed size changed from ${text(wo.size)} to ${text(ro.size)}` });
+      if (ro.size !== wo.size)
+        out.push({ path, problem: `fixed size changed from ${text(wo.size)} to ${text(ro.size)}` });
       return;
     default:
       return;
@@ -155,7 +184,9 @@ export function readProblems(readerSchema: object, writerSchema: object): Compat
   if (out.length === 0) {
     // avsc's schema resolution is the final word; report what it says if our walk missed a case.
     try {
-      avro.Type.forSchema(reader as avro.Schema, { wrapUnions: 'auto' }).createResolver(avro.Type.forSchema(writer as avro.Schema, { wrapUnions: 'auto' }));
+      avro.Type.forSchema(reader as avro.Schema, { wrapUnions: 'auto' }).createResolver(
+        avro.Type.forSchema(writer as avro.Schema, { wrapUnions: 'auto' }),
+      );
     } catch (e) {
       out.push({ path: text(reader.name), problem: (e as Error).message });
     }
@@ -178,7 +209,11 @@ export interface Violation extends CompatibilityProblem {
  * Check a candidate schema against the registered versions under a compatibility level, the way
  * the registry does, but saying which field breaks which rule.
  */
-export function violations(candidate: object, history: readonly VersionedSchema[], level: CompatibilityLevel): Violation[] {
+export function violations(
+  candidate: object,
+  history: readonly VersionedSchema[],
+  level: CompatibilityLevel,
+): Violation[] {
   if (level === 'NONE' || history.length === 0) return [];
   const transitive = level.endsWith('_TRANSITIVE');
   const against = transitive ? history : history.slice(-1);
@@ -186,8 +221,12 @@ export function violations(candidate: object, history: readonly VersionedSchema[
   const forward = level.startsWith('FORWARD') || level.startsWith('FULL');
   const out: Violation[] = [];
   for (const v of against) {
-    if (backward) for (const p of readProblems(candidate, v.schema)) out.push({ ...p, rule: level, version: v.version, direction: 'new schema reading old data' });
-    if (forward) for (const p of readProblems(v.schema, candidate)) out.push({ ...p, rule: level, version: v.version, direction: 'old schema reading new data' });
+    if (backward)
+      for (const p of readProblems(candidate, v.schema))
+        out.push({ ...p, rule: level, version: v.version, direction: 'new schema reading old data' });
+    if (forward)
+      for (const p of readProblems(v.schema, candidate))
+        out.push({ ...p, rule: level, version: v.version, direction: 'old schema reading new data' });
   }
   return out;
 }

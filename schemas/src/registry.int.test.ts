@@ -28,12 +28,24 @@ describe('schemas against the real registry', () => {
   });
 
   it('registers a compatible change and refuses an incompatible one, naming the field and the rule', async () => {
-    const base = catalog().subjects().find((s) => s.topic === 'obs.citizen');
+    const base = catalog()
+      .subjects()
+      .find((s) => s.topic === 'obs.citizen');
     if (!base) throw new Error('obs.citizen missing');
     const v1 = testSubject(base, base.schema);
     const fields = base.schema.fields as AvroJson[];
-    const compatible = { ...base.schema, fields: [...fields, { name: 'nickname', type: ['null', 'string'], default: null }] };
-    const incompatible = { ...base.schema, fields: [...fields, { name: 'nickname', type: ['null', 'string'], default: null }, { name: 'taxOffice', type: 'string' }] };
+    const compatible = {
+      ...base.schema,
+      fields: [...fields, { name: 'nickname', type: ['null', 'string'], default: null }],
+    };
+    const incompatible = {
+      ...base.schema,
+      fields: [
+        ...fields,
+        { name: 'nickname', type: ['null', 'string'], default: null },
+        { name: 'taxOffice', type: 'string' },
+      ],
+    };
 
     const [r1] = await registerAll(registry, catalog(), [v1]);
     expect(r1?.status).toBe('new');
@@ -43,7 +55,9 @@ describe('schemas against the real registry', () => {
 
     const [r3] = await registerAll(registry, catalog(), [{ ...v1, schema: incompatible }]);
     expect(r3?.status).toBe('incompatible');
-    expect(r3?.messages.join('\n')).toMatch(/CitizenObserved\.taxOffice is required by the reader but absent from the writer, and has no default — BACKWARD_TRANSITIVE is broken/);
+    expect(r3?.messages.join('\n')).toMatch(
+      /CitizenObserved\.taxOffice is required by the reader but absent from the writer, and has no default — BACKWARD_TRANSITIVE is broken/,
+    );
     // Nothing of it reached the registry.
     expect((await registry.history(v1.subject)).length).toBe(2);
     // And the registry itself agrees it is incompatible (it would refuse it).
@@ -51,22 +65,34 @@ describe('schemas against the real registry', () => {
   });
 
   it('a master subject (FULL_TRANSITIVE) refuses removing a field that old readers need', async () => {
-    const base = catalog().subjects().find((s) => s.topic === 'master.citizen');
+    const base = catalog()
+      .subjects()
+      .find((s) => s.topic === 'master.citizen');
     if (!base) throw new Error('master.citizen missing');
     const v1 = testSubject(base, base.schema);
     await registerAll(registry, catalog(), [v1]);
-    const withoutVersion = { ...base.schema, fields: (base.schema.fields as { name: string }[]).filter((f) => f.name !== 'version') as AvroJson[] };
+    const withoutVersion = {
+      ...base.schema,
+      fields: (base.schema.fields as { name: string }[]).filter((f) => f.name !== 'version') as AvroJson[],
+    };
     const [r] = await registerAll(registry, catalog(), [{ ...v1, schema: withoutVersion }]);
     expect(r?.status).toBe('incompatible');
-    expect(r?.messages[0]).toMatch(/CitizenGolden\.version .*FULL_TRANSITIVE is broken \(old schema reading new data/);
+    expect(r?.messages[0]).toMatch(
+      /CitizenGolden\.version .*FULL_TRANSITIVE is broken \(old schema reading new data/,
+    );
   });
 
   it('keeps every schema across a registry restart (stored in PostgreSQL)', async () => {
     const settings = loadSettings();
     const registryRow = (await status(settings)).find((c) => c.name === 'registry');
     // Only a registry this checkout started can be restarted by the test (CI always starts its own).
-    expect(registryRow?.startedByThisCheckout, 'the registry must be started by this checkout for this test').toBe(true);
-    const base = catalog().subjects().find((s) => s.topic === 'obs.dossier');
+    expect(
+      registryRow?.startedByThisCheckout,
+      'the registry must be started by this checkout for this test',
+    ).toBe(true);
+    const base = catalog()
+      .subjects()
+      .find((s) => s.topic === 'obs.dossier');
     if (!base) throw new Error('obs.dossier missing');
     const def = testSubject(base, base.schema);
     const [before] = await registerAll(registry, catalog(), [def]);

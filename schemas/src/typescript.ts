@@ -19,7 +19,8 @@ function shortName(full: string): string {
 
 /** `input`: the type a producer may pass (records' `…Input` variants, defaulted fields optional). */
 function tsType(node: AvroJson | undefined, records: ReadonlySet<string>, input: boolean): string {
-  const named = (name: string) => (input && records.has(shortName(name)) ? `${shortName(name)}Input` : shortName(name));
+  const named = (name: string) =>
+    input && records.has(shortName(name)) ? `${shortName(name)}Input` : shortName(name);
   if (typeof node === 'string') return PRIMITIVE_TS[node] ?? named(node);
   if (Array.isArray(node)) return node.map((n) => tsType(n, records, input)).join(' | ');
   if (typeof node !== 'object' || node === null) return 'unknown';
@@ -27,7 +28,8 @@ function tsType(node: AvroJson | undefined, records: ReadonlySet<string>, input:
   if (typeof t === 'string' && PRIMITIVE_TS[t]) return PRIMITIVE_TS[t] ?? 'unknown';
   if (t === 'array') return `Array<${tsType(node.items, records, input)}>`;
   if (t === 'map') return `Record<string, ${tsType(node.values, records, input)}>`;
-  if ((t === 'record' || t === 'enum' || t === 'fixed') && typeof node.name === 'string') return named(node.name);
+  if ((t === 'record' || t === 'enum' || t === 'fixed') && typeof node.name === 'string')
+    return named(node.name);
   return tsType(t, records, input);
 }
 
@@ -46,17 +48,26 @@ export function generateTypes(catalog: SchemaCatalog): string {
     '',
   ];
   const seen = new Set<string>();
-  const records = new Set(catalog.names().filter((n) => catalog.bundle(n).type === 'record').map(shortName));
+  const records = new Set(
+    catalog
+      .names()
+      .filter((n) => catalog.bundle(n).type === 'record')
+      .map(shortName),
+  );
   for (const full of catalog.names()) {
     const short = shortName(full);
-    if (seen.has(short)) throw new Error(`two schemas share the short name ${short}; TypeScript names must be unique`);
+    if (seen.has(short))
+      throw new Error(`two schemas share the short name ${short}; TypeScript names must be unique`);
     seen.add(short);
     const def: Obj = catalog.bundle(full);
     if (def.doc) parts.push(doc(def.doc, '').trimEnd());
     if (def.type === 'enum') {
       const symbols = (def.symbols as string[]).map((s) => `'${s}'`).join(' | ');
       parts.push(`export type ${short} = ${symbols};`);
-      parts.push(`export const ${short}Values = [${(def.symbols as string[]).map((s) => `'${s}'`).join(', ')}] as const;`, '');
+      parts.push(
+        `export const ${short}Values = [${(def.symbols as string[]).map((s) => `'${s}'`).join(', ')}] as const;`,
+        '',
+      );
       continue;
     }
     if (def.type === 'fixed') {
@@ -77,5 +88,8 @@ export function generateTypes(catalog: SchemaCatalog): string {
     }
     parts.push('}', '');
   }
-  return `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${parts
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -1,7 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyUnavailableError } from '@hub/errors';
-import { destroyCluster, loadSettings, restartClusterNode, startCluster, stopClusterNode, type Cluster } from '@hub/infra-local';
-import { ConsumerRunner, DeadLetterWriter, Publisher, SchemaRegistry, createKafkaClient, ensureTopics, ok, probeKafka, type KafkaClient } from '@hub/kafka';
+import {
+  destroyCluster,
+  loadSettings,
+  restartClusterNode,
+  startCluster,
+  stopClusterNode,
+  type Cluster,
+} from '@hub/infra-local';
+import {
+  ConsumerRunner,
+  DeadLetterWriter,
+  Publisher,
+  SchemaRegistry,
+  createKafkaClient,
+  ensureTopics,
+  ok,
+  probeKafka,
+  type KafkaClient,
+} from '@hub/kafka';
 import { eventually, uniqueName } from '@hub/testing';
 import { inject } from 'vitest';
 
@@ -37,9 +54,16 @@ afterAll(async () => {
 describe('broker failover on a 3-node cluster', () => {
   it('loses no acknowledged record when a broker is killed under load and comes back', async () => {
     const topic = uniqueName('failover');
-    await ensureTopics(kafka, [{ name: topic, partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }]);
+    await ensureTopics(kafka, [
+      { name: topic, partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': '2' } },
+    ]);
     const registry = new SchemaRegistry(endpoints.SCHEMA_REGISTRY_URL);
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingSchema } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingSchema } },
+      registerSchemas: true,
+    });
     await publisher.start();
 
     const acknowledged = new Set<string>();
@@ -51,7 +75,10 @@ describe('broker failover on a 3-node cluster', () => {
     for (let i = 0; i < total; i += batch) {
       if (i === 1500) await stopClusterNode(victim, 'kill'); // crash mid-load
       if (i === 3000) void restartClusterNode(settings, cluster, victim); // comes back while we write
-      const items = Array.from({ length: batch }, (_, j) => ({ key: `k-${(i + j) % 97}`, value: { eventId: `e-${i + j}`, n: i + j } }));
+      const items = Array.from({ length: batch }, (_, j) => ({
+        key: `k-${(i + j) % 97}`,
+        value: { eventId: `e-${i + j}`, n: i + j },
+      }));
       try {
         const results = await publisher.publishBatch('ping', items);
         for (const r of results) if (r.ok) acknowledged.add(items[r.index]?.value.eventId ?? '');
@@ -83,7 +110,10 @@ describe('broker failover on a 3-node cluster', () => {
     });
     void runner.start();
     try {
-      await eventually(() => ([...acknowledged].every((id) => seen.has(id)) ? true : undefined), { timeoutMs: 90_000, what: 'every acknowledged record' });
+      await eventually(() => ([...acknowledged].every((id) => seen.has(id)) ? true : undefined), {
+        timeoutMs: 90_000,
+        what: 'every acknowledged record',
+      });
     } finally {
       await runner.stop();
     }
@@ -92,6 +122,8 @@ describe('broker failover on a 3-node cluster', () => {
     expect(missing).toEqual([]);
     expect(duplicated).toEqual([]);
     // Report what the crash cost (visible in the test output, not asserted as a timing).
-    process.stdout.write(`failover: ${acknowledged.size}/${total} acknowledged, ${failedBatches} batches refused during the crash, 0 lost, 0 duplicated\n`);
+    process.stdout.write(
+      `failover: ${acknowledged.size}/${total} acknowledged, ${failedBatches} batches refused during the crash, 0 lost, 0 duplicated\n`,
+    );
   }, 400_000);
 });

@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { probeKafka } from '@hub/kafka';
 import type { InfraSettings } from './settings.js';
 import { kafkaClasspath } from './kafka.js';
-import { LauncherError, isPidAlive, isPortOpen, readPid, removeFile, run, startDetached, stopPid, waitUntil } from './processes.js';
+import {
+  LauncherError,
+  isPidAlive,
+  isPortOpen,
+  readPid,
+  removeFile,
+  run,
+  startDetached,
+  stopPid,
+  waitUntil,
+} from './processes.js';
 
 /**
  * A three-node KRaft cluster (every node broker + controller, static quorum) for fault tests:
@@ -74,10 +84,21 @@ replica.lag.time.max.ms=10000
 `;
 }
 
-async function startNode(s: InfraSettings, node: ClusterNode, cluster: Cluster, java: string, cp: string, log4j: string): Promise<void> {
+async function startNode(
+  s: InfraSettings,
+  node: ClusterNode,
+  cluster: Cluster,
+  java: string,
+  cp: string,
+  log4j: string,
+): Promise<void> {
   if (readPid(node.pidFile) !== undefined) return;
   if (await isPortOpen(node.port)) {
-    throw new LauncherError('kafka-cluster', `port ${node.port} is in use by another program.`, 'Free it or set HUB_CLUSTER_BASE_PORT.');
+    throw new LauncherError(
+      'kafka-cluster',
+      `port ${node.port} is in use by another program.`,
+      'Free it or set HUB_CLUSTER_BASE_PORT.',
+    );
   }
   const config = join(node.dir, 'server.properties');
   writeFileSync(config, nodeProperties(node, cluster));
@@ -111,13 +132,35 @@ export async function startCluster(s: InfraSettings, size = 3): Promise<Cluster>
     if (existsSync(join(node.dir, 'data', 'meta.properties'))) continue;
     const config = join(node.dir, 'server.properties');
     writeFileSync(config, nodeProperties(node, cluster));
-    const r = await run(java, [`-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], {
-      timeoutMs: 120_000,
-    });
-    if (r.code !== 0) throw new LauncherError('kafka-cluster', `formatting node ${node.id} failed:\n${r.stdout}${r.stderr}`, `Delete ${node.dir} and retry.`);
+    const r = await run(
+      java,
+      [
+        `-Dlog4j2.configurationFile=${log4j}`,
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        config,
+      ],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    if (r.code !== 0)
+      throw new LauncherError(
+        'kafka-cluster',
+        `formatting node ${node.id} failed:\n${r.stdout}${r.stderr}`,
+        `Delete ${node.dir} and retry.`,
+      );
   }
   for (const node of cluster.nodes) await startNode(s, node, cluster, java, classpath, log4j);
-  await waitUntil('kafka-cluster', () => probeKafka(cluster.brokers, size), { timeoutMs: s.startTimeoutMs, intervalMs: 1000 });
+  await waitUntil('kafka-cluster', () => probeKafka(cluster.brokers, size), {
+    timeoutMs: s.startTimeoutMs,
+    intervalMs: 1000,
+  });
   return cluster;
 }
 
@@ -135,10 +178,17 @@ export async function stopClusterNode(node: ClusterNode, how: 'kill' | 'term'): 
 }
 
 /** Bring a stopped node back with its data (no reformat). */
-export async function restartClusterNode(s: InfraSettings, cluster: Cluster, node: ClusterNode): Promise<void> {
+export async function restartClusterNode(
+  s: InfraSettings,
+  cluster: Cluster,
+  node: ClusterNode,
+): Promise<void> {
   const { java, classpath, log4j } = await kafkaClasspath(s);
   await startNode(s, node, cluster, java, classpath, log4j);
-  await waitUntil('kafka-cluster', () => probeKafka(cluster.brokers, cluster.nodes.length), { timeoutMs: s.startTimeoutMs, intervalMs: 1000 });
+  await waitUntil('kafka-cluster', () => probeKafka(cluster.brokers, cluster.nodes.length), {
+    timeoutMs: s.startTimeoutMs,
+    intervalMs: 1000,
+  });
 }
 
 /** Stop every node and delete the cluster's data (fault-test clusters are disposable). */

@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeKafka } from '@hub/kafka';
 import type { InfraSettings } from './settings.js';
-import { LauncherError, isPidAlive, isPortOpen, readPid, run, startDetached, tail, waitUntil } from './processes.js';
+import {
+  LauncherError,
+  isPidAlive,
+  isPortOpen,
+  readPid,
+  run,
+  startDetached,
+  tail,
+  waitUntil,
+} from './processes.js';
 import { findJava, resolveClasspath } from './toolchain.js';
 
 export interface KafkaPaths {
@@ -85,11 +94,17 @@ export async function ensureKafka(s: InfraSettings, log: (m: string) => void): P
   const brokers = [kafkaBrokers(s)];
   const ours = readPid(p.pidFile);
   if (ours !== undefined) {
-    await waitUntil('kafka', () => probeKafka(brokers), { timeoutMs: s.startTimeoutMs, alive: () => isPidAlive(ours) }).catch(
-      (e: unknown) => {
-        throw new LauncherError('kafka', (e as Error).message, 'Run `npm run infra:down` then `npm run infra:up`.', p.logFile);
-      },
-    );
+    await waitUntil('kafka', () => probeKafka(brokers), {
+      timeoutMs: s.startTimeoutMs,
+      alive: () => isPidAlive(ours),
+    }).catch((e: unknown) => {
+      throw new LauncherError(
+        'kafka',
+        (e as Error).message,
+        'Run `npm run infra:down` then `npm run infra:up`.',
+        p.logFile,
+      );
+    });
     return 'already-running';
   }
   for (const port of [s.kafkaPort, s.kafkaControllerPort]) {
@@ -123,11 +138,19 @@ export async function ensureKafka(s: InfraSettings, log: (m: string) => void): P
   if (!existsSync(join(p.dataDir, 'meta.properties'))) {
     // Format once; a formatted log dir is never reformatted (that would orphan every record).
     const clusterId = randomBytes(16).toString('base64url');
-    const r = await run(java.bin, [...logOpts, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.config], {
-      timeoutMs: 120_000,
-    });
+    const r = await run(
+      java.bin,
+      [...logOpts, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.config],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     if (r.code !== 0) {
-      throw new LauncherError('kafka', `formatting the storage failed:\n${r.stdout}${r.stderr}`, `Delete ${p.dataDir} and try again.`);
+      throw new LauncherError(
+        'kafka',
+        `formatting the storage failed:\n${r.stdout}${r.stderr}`,
+        `Delete ${p.dataDir} and try again.`,
+      );
     }
   }
   startDetached({
@@ -168,9 +191,16 @@ export async function ensureKafka(s: InfraSettings, log: (m: string) => void): P
 }
 
 /** The Kafka runtime classpath (broker, tools, logging), resolved from Maven Central and cached. */
-export async function kafkaClasspath(s: InfraSettings): Promise<{ java: string; classpath: string; log4j: string }> {
+export async function kafkaClasspath(
+  s: InfraSettings,
+): Promise<{ java: string; classpath: string; log4j: string }> {
   const java = await findJava(17, 'kafka', s.javaHome, 'JAVA_HOME');
-  const classpath = await resolveClasspath(join(s.repoRoot, 'infra', 'local', 'maven', 'kafka-pom.xml'), s.cacheDir, { 'kafka.version': s.kafkaVersion }, 'kafka');
+  const classpath = await resolveClasspath(
+    join(s.repoRoot, 'infra', 'local', 'maven', 'kafka-pom.xml'),
+    s.cacheDir,
+    { 'kafka.version': s.kafkaVersion },
+    'kafka',
+  );
   const log4j = kafkaPaths(s).log4j;
   if (!existsSync(log4j)) {
     mkdirSync(kafkaPaths(s).dir, { recursive: true });

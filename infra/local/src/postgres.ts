@@ -85,9 +85,15 @@ export async function ensurePostgres(s: InfraSettings, log: (m: string) => void)
       'Start your PostgreSQL server or set DATABASE_URL to one; or install the binaries: `apt-get install -y postgresql`.',
     );
   }
-  log(`PostgreSQL at ${redactUrl(s.databaseUrl)} is unreachable; starting a private server on port ${s.privatePostgresPort}`);
+  log(
+    `PostgreSQL at ${redactUrl(s.databaseUrl)} is unreachable; starting a private server on port ${s.privatePostgresPort}`,
+  );
   if (await isPortOpen(s.privatePostgresPort)) {
-    throw new LauncherError('postgresql', `port ${s.privatePostgresPort} is in use by another program.`, 'Free it or set HUB_PRIVATE_PG_PORT to a free port.');
+    throw new LauncherError(
+      'postgresql',
+      `port ${s.privatePostgresPort} is in use by another program.`,
+      'Free it or set HUB_PRIVATE_PG_PORT to a free port.',
+    );
   }
   mkdirSync(join(s.runDir, 'logs'), { recursive: true });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -98,9 +104,24 @@ export async function ensurePostgres(s: InfraSettings, log: (m: string) => void)
       chownSync(dataDir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
       chownSync(join(s.runDir, 'logs'), Number(id.stdout.trim()), Number(gid.stdout.trim()));
     }
-    const [cmd, args] = asPgUser(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    const [cmd, args] = asPgUser(initdb, [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ]);
     const r = await run(cmd, args);
-    if (r.code !== 0) throw new LauncherError('postgresql', `initdb failed: ${r.stderr || r.stdout}`, 'Check that the data folder is writable and empty.', logFile);
+    if (r.code !== 0)
+      throw new LauncherError(
+        'postgresql',
+        `initdb failed: ${r.stderr || r.stdout}`,
+        'Check that the data folder is writable and empty.',
+        logFile,
+      );
   }
   const [cmd, args] = asPgUser(pgCtl, [
     '-D',
@@ -112,7 +133,13 @@ export async function ensurePostgres(s: InfraSettings, log: (m: string) => void)
     'start',
   ]);
   const r = await run(cmd, args, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new LauncherError('postgresql', `pg_ctl start failed: ${r.stderr || r.stdout}`, 'Read the log below.', logFile);
+  if (r.code !== 0)
+    throw new LauncherError(
+      'postgresql',
+      `pg_ctl start failed: ${r.stderr || r.stdout}`,
+      'Read the log below.',
+      logFile,
+    );
   await waitUntil('postgresql', () => canConnect(url), { timeoutMs: s.startTimeoutMs });
   return { url, startedByUs: true, pidFile };
 }

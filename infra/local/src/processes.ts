@@ -37,7 +37,8 @@ export async function waitUntil(
   for (;;) {
     if (opts.alive && !opts.alive()) throw new Error(`${what}: the process exited before it became ready`);
     if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${Math.round(opts.timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not ready after ${Math.round(opts.timeoutMs / 1000)} s`);
     await sleep(interval);
   }
 }
@@ -99,7 +100,10 @@ export function startDetached(opts: StartOptions): number {
 }
 
 /** SIGTERM, wait for a clean exit up to the deadline, then SIGKILL. */
-export async function stopPid(pid: number, timeoutMs = 30_000): Promise<'stopped' | 'killed' | 'not-running'> {
+export async function stopPid(
+  pid: number,
+  timeoutMs = 30_000,
+): Promise<'stopped' | 'killed' | 'not-running'> {
   if (!isPidAlive(pid)) return 'not-running';
   try {
     process.kill(pid, 'SIGTERM');
@@ -147,8 +151,16 @@ export function run(
       },
       (error, stdout, stderr) => {
         const code =
-          error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? Number(error.code) : 127;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr || (error && code === 127 ? error.message : '')) });
+          error === null
+            ? 0
+            : typeof (error as { code?: unknown }).code === 'number'
+              ? Number(error.code)
+              : 127;
+        resolve({
+          code,
+          stdout: String(stdout),
+          stderr: String(stderr || (error && code === 127 ? error.message : '')),
+        });
       },
     );
   });

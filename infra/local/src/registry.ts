@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import type { InfraSettings } from './settings.js';
-import { LauncherError, isPidAlive, isPortOpen, readPid, startDetached, tail, waitUntil } from './processes.js';
+import {
+  LauncherError,
+  isPidAlive,
+  isPortOpen,
+  readPid,
+  startDetached,
+  tail,
+  waitUntil,
+} from './processes.js';
 import { ensureDatabase, redactUrl, withDatabase } from './postgres.js';
 import { fetchArtifact, findJava, unpackOnce } from './toolchain.js';
 import type { StartOutcome } from './kafka.js';
@@ -29,16 +37,26 @@ export async function probeRegistry(url: string): Promise<boolean> {
   }
 }
 
-export async function ensureRegistry(s: InfraSettings, databaseUrl: string, log: (m: string) => void): Promise<StartOutcome> {
+export async function ensureRegistry(
+  s: InfraSettings,
+  databaseUrl: string,
+  log: (m: string) => void,
+): Promise<StartOutcome> {
   const p = registryPaths(s);
   const url = registryUrl(s);
   const ours = readPid(p.pidFile);
   if (ours !== undefined) {
-    await waitUntil('registry', () => probeRegistry(url), { timeoutMs: s.startTimeoutMs, alive: () => isPidAlive(ours) }).catch(
-      (e: unknown) => {
-        throw new LauncherError('registry', (e as Error).message, 'Run `npm run infra:down` then `npm run infra:up`.', p.logFile);
-      },
-    );
+    await waitUntil('registry', () => probeRegistry(url), {
+      timeoutMs: s.startTimeoutMs,
+      alive: () => isPidAlive(ours),
+    }).catch((e: unknown) => {
+      throw new LauncherError(
+        'registry',
+        (e as Error).message,
+        'Run `npm run infra:down` then `npm run infra:up`.',
+        p.logFile,
+      );
+    });
     return 'already-running';
   }
   for (const port of [s.registryPort, s.registryManagementPort]) {
@@ -57,7 +75,14 @@ export async function ensureRegistry(s: InfraSettings, databaseUrl: string, log:
   // Apicurio 3.2+ is compiled for Java 21.
   const java = await findJava(21, 'registry', s.java21Home, 'HUB_JAVA21_HOME');
   log(`fetching Apicurio Registry ${s.apicurioVersion} from Maven Central (cached after the first time)`);
-  const archive = await fetchArtifact('io.apicurio', 'apicurio-registry-app', s.apicurioVersion, 'tar.gz', 'all', 'registry');
+  const archive = await fetchArtifact(
+    'io.apicurio',
+    'apicurio-registry-app',
+    s.apicurioVersion,
+    'tar.gz',
+    'all',
+    'registry',
+  );
   await unpackOnce(archive, p.installDir, 'quarkus-run.jar', 'registry');
 
   // Schemas are stored in PostgreSQL so that they survive a registry restart: the bytes in Kafka
@@ -68,7 +93,13 @@ export async function ensureRegistry(s: InfraSettings, databaseUrl: string, log:
   log(`registry storage: ${redactUrl(db.toString())}`);
   startDetached({
     command: java.bin,
-    args: [`-Xms128m`, `-Xmx${s.registryHeap}`, '-XX:+UseSerialGC', '-jar', join(p.installDir, 'quarkus-run.jar')],
+    args: [
+      `-Xms128m`,
+      `-Xmx${s.registryHeap}`,
+      '-XX:+UseSerialGC',
+      '-jar',
+      join(p.installDir, 'quarkus-run.jar'),
+    ],
     cwd: p.installDir,
     env: {
       APICURIO_STORAGE_KIND: 'sql',

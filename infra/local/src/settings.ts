@@ -53,7 +53,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): InfraSetting
     repoRoot,
     runDir: env.HUB_INFRA_DIR ?? join(repoRoot, '.infra'),
     cacheDir: env.HUB_CACHE_DIR ?? join(homedir(), '.cache', 'tq-hub'),
-    databaseUrl: env.HUB_ADMIN_DATABASE_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databaseUrl:
+      env.HUB_ADMIN_DATABASE_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     privatePostgresPort: intFrom(env, 'HUB_PRIVATE_PG_PORT', 55432),
     kafkaPort: intFrom(env, 'HUB_KAFKA_PORT', 9092),
     kafkaControllerPort: intFrom(env, 'HUB_KAFKA_CONTROLLER_PORT', 9093),

@@ -38,9 +38,7 @@ export async function findJava(
   envVarHint: string,
 ): Promise<JavaInstall> {
   const seen: string[] = [];
-  const bins = [
-    ...candidateHomes([explicitHome, process.env.JAVA_HOME]).map((h) => join(h, 'bin', 'java')),
-  ];
+  const bins = [...candidateHomes([explicitHome, process.env.JAVA_HOME]).map((h) => join(h, 'bin', 'java'))];
   bins.splice(explicitHome ? 1 : 0, 0, 'java');
   for (const bin of bins) {
     if (bin !== 'java' && !existsSync(bin)) continue;
@@ -114,7 +112,8 @@ export async function resolveClasspath(
     'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath',
     `-Dmdep.outputFile=${out}`,
   ]);
-  if (r.code !== 0 || !existsSync(out)) throw mavenFailure(component, `the ${component} jars`, r.stdout + r.stderr);
+  if (r.code !== 0 || !existsSync(out))
+    throw mavenFailure(component, `the ${component} jars`, r.stdout + r.stderr);
   renameSync(out, cached);
   return readFileSync(cached, 'utf8').trim();
 }
@@ -139,20 +138,35 @@ export async function fetchArtifact(
   if (existsSync(file)) return file;
   const mvn = await requireMaven();
   const coords = `${groupId}:${artifactId}:${version}:${type}${classifier ? `:${classifier}` : ''}`;
-  const r = await run(mvn, ['-B', '-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:get', `-Dartifact=${coords}`, '-Dtransitive=false']);
+  const r = await run(mvn, [
+    '-B',
+    '-q',
+    'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:get',
+    `-Dartifact=${coords}`,
+    '-Dtransitive=false',
+  ]);
   if (r.code !== 0 || !existsSync(file)) throw mavenFailure(component, coords, r.stdout + r.stderr);
   return file;
 }
 
 /** Unpack a tar.gz once into `dest` (atomically: a half-unpacked folder never looks complete). */
-export async function unpackOnce(archive: string, dest: string, marker: string, component: string): Promise<void> {
+export async function unpackOnce(
+  archive: string,
+  dest: string,
+  marker: string,
+  component: string,
+): Promise<void> {
   if (existsSync(join(dest, marker))) return;
   const tmp = `${dest}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const r = await run('tar', ['-xzf', archive, '-C', tmp]);
   if (r.code !== 0 || !existsSync(join(tmp, marker))) {
-    throw new LauncherError(component, `could not unpack ${archive}: ${r.stderr}`, 'Delete the archive from ~/.m2 and run again to download it afresh.');
+    throw new LauncherError(
+      component,
+      `could not unpack ${archive}: ${r.stderr}`,
+      'Delete the archive from ~/.m2 and run again to download it afresh.',
+    );
   }
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);

@@ -32,7 +32,9 @@ export function loadTopics(file: string, opts: TopicOptions): TopicDefinition[] 
   }
   const parsed = TopicsFile.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `  - ${file}: ${i.path.join('.')}: ${i.message}`).join('\n');
+    const issues = parsed.error.issues
+      .map((i) => `  - ${file}: ${i.path.join('.')}: ${i.message}`)
+      .join('\n');
     throw new Error(`invalid topic declarations:\n${issues}`);
   }
   const minIsr = String(Math.max(1, Math.min(2, opts.replicationFactor - 1)));

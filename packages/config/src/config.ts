@@ -5,7 +5,10 @@ import type { z } from 'zod';
  * Parse the environment once, in main.ts, against a component's schema. Every bad or missing key
  * is listed in one error, so an operator fixes them all in one go.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<z.infer<S>> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const details = result.error.issues.map((issue) => ({

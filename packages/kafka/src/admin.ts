@@ -15,16 +15,30 @@ export interface TopicDefinition {
 export type TopicAction =
   | { readonly topic: string; readonly action: 'created' }
   | { readonly topic: string; readonly action: 'unchanged' }
-  | { readonly topic: string; readonly action: 'partitions-increased'; readonly from: number; readonly to: number }
+  | {
+      readonly topic: string;
+      readonly action: 'partitions-increased';
+      readonly from: number;
+      readonly to: number;
+    }
   | { readonly topic: string; readonly action: 'config-updated'; readonly changed: readonly string[] }
-  | { readonly topic: string; readonly action: 'partitions-fewer-than-existing'; readonly existing: number; readonly declared: number };
+  | {
+      readonly topic: string;
+      readonly action: 'partitions-fewer-than-existing';
+      readonly existing: number;
+      readonly declared: number;
+    };
 
 async function withAdmin<T>(kafka: KafkaClient, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.raw.admin();
   try {
     await admin.connect();
   } catch (cause) {
-    throw new DependencyUnavailableError('kafka', `cannot reach Kafka at ${kafka.brokers.join(',')}: ${errorMessage(cause)}`, { cause });
+    throw new DependencyUnavailableError(
+      'kafka',
+      `cannot reach Kafka at ${kafka.brokers.join(',')}: ${errorMessage(cause)}`,
+      { cause },
+    );
   }
   try {
     return await fn(admin);
@@ -38,7 +52,10 @@ async function withAdmin<T>(kafka: KafkaClient, fn: (admin: Admin) => Promise<T>
  * set declared configs that differ. Never deletes a topic and never shrinks one (Kafka cannot; it
  * is reported instead). Idempotent.
  */
-export async function ensureTopics(kafka: KafkaClient, defs: readonly TopicDefinition[]): Promise<TopicAction[]> {
+export async function ensureTopics(
+  kafka: KafkaClient,
+  defs: readonly TopicDefinition[],
+): Promise<TopicAction[]> {
   return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const actions: TopicAction[] = [];
@@ -59,7 +76,11 @@ export async function ensureTopics(kafka: KafkaClient, defs: readonly TopicDefin
     const meta = await admin.fetchTopicMetadata({ topics: present.map((d) => d.name) });
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: present.map((d) => ({ type: 2 /* TOPIC */, name: d.name, configNames: Object.keys(d.config) })),
+      resources: present.map((d) => ({
+        type: 2 /* TOPIC */,
+        name: d.name,
+        configNames: Object.keys(d.config),
+      })),
     });
     for (const d of present) {
       const count = meta.topics.find((t) => t.name === d.name)?.partitions.length ?? 0;
@@ -69,14 +90,27 @@ export async function ensureTopics(kafka: KafkaClient, defs: readonly TopicDefin
         actions.push({ topic: d.name, action: 'partitions-increased', from: count, to: d.partitions });
         changed = true;
       } else if (count > d.partitions) {
-        actions.push({ topic: d.name, action: 'partitions-fewer-than-existing', existing: count, declared: d.partitions });
+        actions.push({
+          topic: d.name,
+          action: 'partitions-fewer-than-existing',
+          existing: count,
+          declared: d.partitions,
+        });
       }
       const current = configs.resources.find((r) => r.resourceName === d.name)?.configEntries ?? [];
-      const differing = Object.entries(d.config).filter(([k, v]) => current.find((c) => c.configName === k)?.configValue !== v);
+      const differing = Object.entries(d.config).filter(
+        ([k, v]) => current.find((c) => c.configName === k)?.configValue !== v,
+      );
       if (differing.length) {
         await admin.alterConfigs({
           validateOnly: false,
-          resources: [{ type: 2, name: d.name, configEntries: Object.entries(d.config).map(([name, value]) => ({ name, value })) }],
+          resources: [
+            {
+              type: 2,
+              name: d.name,
+              configEntries: Object.entries(d.config).map(([name, value]) => ({ name, value })),
+            },
+          ],
         });
         actions.push({ topic: d.name, action: 'config-updated', changed: differing.map(([k]) => k) });
         changed = true;
@@ -90,7 +124,8 @@ export async function ensureTopics(kafka: KafkaClient, defs: readonly TopicDefin
 /** Delete topics (tests only: names must contain "test"). */
 export async function deleteTestTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
   const unsafe = topics.filter((t) => !t.includes('test'));
-  if (unsafe.length) throw new Error(`refusing to delete topics without "test" in their name: ${unsafe.join(', ')}`);
+  if (unsafe.length)
+    throw new Error(`refusing to delete topics without "test" in their name: ${unsafe.join(', ')}`);
   await withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const present = topics.filter((t) => existing.has(t));

@@ -10,12 +10,16 @@ describe('backoffDelay', () => {
 
   it('stays within [delay*(1-jitter), delay] for any random value', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 30 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, r) => {
-        const o = { baseMs: 50, maxMs: 5000, jitter: 0.5 };
-        const full = Math.min(5000, 50 * 2 ** attempt);
-        const d = backoffDelay(attempt, o, () => r);
-        return d >= Math.floor(full * 0.5) && d <= full;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 30 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempt, r) => {
+          const o = { baseMs: 50, maxMs: 5000, jitter: 0.5 };
+          const full = Math.min(5000, 50 * 2 ** attempt);
+          const d = backoffDelay(attempt, o, () => r);
+          return d >= Math.floor(full * 0.5) && d <= full;
+        },
+      ),
     );
   });
 });

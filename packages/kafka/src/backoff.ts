@@ -12,7 +12,11 @@ export interface BackoffOptions {
  * at maxMs. Jitter spreads retries of many consumers so they do not hammer a recovering dependency
  * in lock-step.
  */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, attempt));
   const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0.5));
   const low = exp * (1 - jitter);

@@ -62,7 +62,10 @@ export interface BatchConsumerOptions<T> {
   readonly inputs: readonly InputDefinition[];
   readonly deadLetters: DeadLetterWriter;
   /** Next offset to read per partition, from the caller's store; partitions absent start at the earliest offset. */
-  readonly committedOffsets: (topic: string, partitions: readonly number[]) => Promise<ReadonlyMap<number, string>>;
+  readonly committedOffsets: (
+    topic: string,
+    partitions: readonly number[],
+  ) => Promise<ReadonlyMap<number, string>>;
   readonly handleBatch: (batch: ConsumedBatch<T>) => Promise<void>;
   readonly logger?: Logger;
   /** Messages per `handleBatch` call (one transaction each). */
@@ -93,10 +96,20 @@ export class BatchConsumer<T> {
   private running = false;
   private stopping = false;
   private lastError: string | undefined;
-  readonly stats: BatchConsumerStats = { batches: 0, messages: 0, deadLettered: 0, retries: 0, blocked: 0, seeks: 0 };
+  readonly stats: BatchConsumerStats = {
+    batches: 0,
+    messages: 0,
+    deadLettered: 0,
+    retries: 0,
+    blocked: 0,
+    seeks: 0,
+  };
 
   constructor(private readonly opts: BatchConsumerOptions<T>) {
-    this.logger = (opts.logger ?? silentLogger()).child({ component: 'batch-consumer', groupId: opts.groupId });
+    this.logger = (opts.logger ?? silentLogger()).child({
+      component: 'batch-consumer',
+      groupId: opts.groupId,
+    });
     this.consumer = opts.kafka.raw.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
@@ -106,7 +119,10 @@ export class BatchConsumer<T> {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     for (const input of opts.inputs) {
-      this.codecs.set(input.topic, new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema));
+      this.codecs.set(
+        input.topic,
+        new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema),
+      );
     }
     // Whatever we knew about positions is stale after a rebalance: reload them from the store.
     this.consumer.on(this.consumer.events.REBALANCING, () => this.positions.clear());
@@ -142,7 +158,13 @@ export class BatchConsumer<T> {
     this.running = false;
   }
 
-  health(): { ok: boolean; running: boolean; assignedPartitions: readonly string[]; pausedPartitions: readonly string[]; lastError?: string } {
+  health(): {
+    ok: boolean;
+    running: boolean;
+    assignedPartitions: readonly string[];
+    pausedPartitions: readonly string[];
+    lastError?: string;
+  } {
     return {
       ok: this.running && this.paused.size === 0,
       running: this.running,
@@ -197,14 +219,23 @@ export class BatchConsumer<T> {
       this.positions.set(`${topic}/${partition}`, next);
       payload.resolveOffset((next - 1n).toString());
       // Mirror only (monitoring); the database holds the offset that counts.
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] }).catch((e: unknown) => {
-        this.logger.warn({ topic, partition, err: errorMessage(e) }, 'offset_mirror_failed');
-      });
+      await payload
+        .commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }],
+        })
+        .catch((e: unknown) => {
+          this.logger.warn({ topic, partition, err: errorMessage(e) }, 'offset_mirror_failed');
+        });
       await heartbeat();
     }
   }
 
-  private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>): Promise<boolean> {
+  private async processChunk(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const firstOffset = chunk[0]?.offset ?? '0';
     const nextOffset = (BigInt(chunk[chunk.length - 1]?.offset ?? '0') + 1n).toString();
     const retryOpts = this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 };
@@ -230,7 +261,10 @@ export class BatchConsumer<T> {
           onRetry: async (e, attempt, delayMs) => {
             this.stats.retries++;
             this.lastError = errorMessage(e);
-            this.logger.warn({ topic, partition, firstOffset, attempt, delayMs, err: this.lastError }, 'batch_retry');
+            this.logger.warn(
+              { topic, partition, firstOffset, attempt, delayMs, err: this.lastError },
+              'batch_retry',
+            );
             await heartbeat();
           },
         },
@@ -246,13 +280,24 @@ export class BatchConsumer<T> {
     }
   }
 
-  private async decodeAll(topic: string, partition: number, chunk: KafkaMessage[]): Promise<DecodedMessage<T>[]> {
+  private async decodeAll(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+  ): Promise<DecodedMessage<T>[]> {
     const codec = this.codecs.get(topic);
     if (!codec) throw new Error(`no reader schema for topic ${topic}`);
     const out: DecodedMessage<T>[] = [];
     for (const message of chunk) {
       const headers = readHeaders(message.headers);
-      const original: OriginalMessage = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
+      const original: OriginalMessage = {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers,
+      };
       try {
         const { schemaId, value } = await codec.decode(message.value);
         out.push({
@@ -279,7 +324,10 @@ export class BatchConsumer<T> {
   private async writeDeadLetter(original: OriginalMessage, reason: string, error: string): Promise<void> {
     await this.opts.deadLetters.write(original, { reason, error, by: this.opts.groupId });
     this.stats.deadLettered++;
-    this.logger.warn({ topic: original.topic, partition: original.partition, offset: original.offset, reason }, 'message_dead_lettered');
+    this.logger.warn(
+      { topic: original.topic, partition: original.partition, offset: original.offset, reason },
+      'message_dead_lettered',
+    );
   }
 
   private block(topic: string, partition: number, offset: string): void {
@@ -308,7 +356,11 @@ export class TombstoneWriter {
   private connected = false;
 
   constructor(kafka: KafkaClient) {
-    this.producer = kafka.raw.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.raw.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
   }
 
   async start(): Promise<void> {
@@ -325,9 +377,17 @@ export class TombstoneWriter {
   async write(topic: string, items: readonly { key: string; headers?: Headers }[]): Promise<void> {
     if (items.length === 0) return;
     try {
-      await this.producer.send({ topic, acks: -1, messages: items.map((i) => ({ key: i.key, value: null, headers: { ...i.headers } })) });
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: items.map((i) => ({ key: i.key, value: null, headers: { ...i.headers } })),
+      });
     } catch (cause) {
-      throw new DependencyUnavailableError('kafka', `could not write tombstones to ${topic}: ${errorMessage(cause)}`, { cause });
+      throw new DependencyUnavailableError(
+        'kafka',
+        `could not write tombstones to ${topic}: ${errorMessage(cause)}`,
+        { cause },
+      );
     }
   }
 }

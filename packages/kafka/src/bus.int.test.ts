@@ -49,19 +49,35 @@ function ping(n: number, note: string | null = null): Ping {
 
 /** Every message of a topic as raw kafkajs sees it (for checking the bytes on the wire). */
 async function readRaw(topic: string, count: number) {
-  const raw = new Kafka({ clientId: 'raw-reader', brokers: endpoints.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const raw = new Kafka({
+    clientId: 'raw-reader',
+    brokers: endpoints.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const consumer = raw.consumer({ groupId: uniqueName('raw') });
-  const seen: { key: string | null; value: Buffer | null; headers: Record<string, string>; offset: string }[] = [];
+  const seen: {
+    key: string | null;
+    value: Buffer | null;
+    headers: Record<string, string>;
+    offset: string;
+  }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: ({ message }) => {
-      seen.push({ key: message.key?.toString() ?? null, value: message.value, headers: readHeaders(message.headers), offset: message.offset });
+      seen.push({
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        headers: readHeaders(message.headers),
+        offset: message.offset,
+      });
       return Promise.resolve();
     },
   });
   try {
-    return await eventually(() => (seen.length >= count ? seen : undefined), { what: `${count} messages on ${topic}` });
+    return await eventually(() => (seen.length >= count ? seen : undefined), {
+      what: `${count} messages on ${topic}`,
+    });
   } finally {
     await consumer.disconnect();
   }
@@ -104,10 +120,18 @@ afterAll(async () => {
 describe('bus against the real broker and registry', () => {
   it('round-trips Avro events producer → Kafka → consumer in Confluent wire format with the registered schema id', async () => {
     const topic = await newTopic('roundtrip');
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingV1 } },
+      registerSchemas: true,
+    });
     await publisher.start();
     const schemaId = publisher.codec('ping').id;
-    const results = await publisher.publishBatch('ping', [1, 2, 3].map((n) => ({ key: `k-${n}`, value: ping(n, n === 2 ? 'hai' : null), source: 'test-src' })));
+    const results = await publisher.publishBatch(
+      'ping',
+      [1, 2, 3].map((n) => ({ key: `k-${n}`, value: ping(n, n === 2 ? 'hai' : null), source: 'test-src' })),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     await publisher.stop();
 
@@ -121,7 +145,11 @@ describe('bus against the real broker and registry', () => {
     }
     // The registry knows that id as exactly this schema.
     const registered = await registry.client.getBySubjectAndId(`${topic}-value`, schemaId);
-    expect(avro.Type.forSchema(JSON.parse(registered.schema) as avro.Schema).equals(avro.Type.forSchema(PingV1 as avro.Schema))).toBe(true);
+    expect(
+      avro.Type.forSchema(JSON.parse(registered.schema) as avro.Schema).equals(
+        avro.Type.forSchema(PingV1 as avro.Schema),
+      ),
+    ).toBe(true);
 
     const got: { value: Ping; schemaId: number; key: string | null }[] = [];
     startRunner<Ping>({
@@ -141,7 +169,12 @@ describe('bus against the real broker and registry', () => {
 
   it('refuses to publish a value that does not fit the schema, naming the field, and still sends the good ones', async () => {
     const topic = await newTopic('invalid');
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingV1 } },
+      registerSchemas: true,
+    });
     await publisher.start();
     const results = await publisher.publishBatch('ping', [
       { key: 'a', value: ping(1) },
@@ -164,16 +197,34 @@ describe('bus against the real broker and registry', () => {
   it('dead-letters poison messages with their original bytes and reason, and goes on with the next', async () => {
     const topic = await newTopic('poison');
     const dlqTopic = await newTopic('poison-dlq');
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingV1 } },
+      registerSchemas: true,
+    });
     await publisher.start();
     // An incompatible writer schema registered under another subject: n is a string there.
-    const otherSchema = { ...PingV1, fields: [{ name: 'eventId', type: 'string' }, { name: 'n', type: 'string' }] };
+    const otherSchema = {
+      ...PingV1,
+      fields: [
+        { name: 'eventId', type: 'string' },
+        { name: 'n', type: 'string' },
+      ],
+    };
     const otherId = await registry.register(`${uniqueName('other')}-value`, otherSchema);
-    const wrongSchemaBytes = frame(otherId, avro.Type.forSchema(otherSchema as avro.Schema).toBuffer({ eventId: 'x', n: 'not a number' }));
+    const wrongSchemaBytes = frame(
+      otherId,
+      avro.Type.forSchema(otherSchema as avro.Schema).toBuffer({ eventId: 'x', n: 'not a number' }),
+    );
     const notWire = Buffer.from('{"eventId":"json-not-avro"}');
     const truncated = publisher.encode('ping', ping(99)).subarray(0, 7);
 
-    const raw = new Kafka({ clientId: 'poison-writer', brokers: endpoints.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).producer();
+    const raw = new Kafka({
+      clientId: 'poison-writer',
+      brokers: endpoints.KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    }).producer();
     await raw.connect();
     await publisher.publish('ping', ping(1), { key: 'good-1' });
     await raw.send({ topic, messages: [{ key: 'bad-json', value: notWire, headers: { origin: 'legacy' } }] });
@@ -192,12 +243,17 @@ describe('bus against the real broker and registry', () => {
       groupId,
       dlqTopic,
       handler: (v) => {
-        if (v.note === 'reject me') return Promise.resolve(deadLetter('VALIDATION_FAILED', '/note: the department sent a rejected value'));
+        if (v.note === 'reject me')
+          return Promise.resolve(
+            deadLetter('VALIDATION_FAILED', '/note: the department sent a rejected value'),
+          );
         handled.push(v.n);
         return Promise.resolve(ok());
       },
     });
-    await eventually(() => (handled.includes(4) ? true : undefined), { what: 'the good message after the poison' });
+    await eventually(() => (handled.includes(4) ? true : undefined), {
+      what: 'the good message after the poison',
+    });
     expect(handled).toEqual([1, 2, 4]);
 
     const dead = await readRaw(dlqTopic, 4);
@@ -217,14 +273,25 @@ describe('bus against the real broker and registry', () => {
     }
     expect(runner.stats.deadLettered).toBe(4);
     // Everything is final, so everything is committed.
-    await eventually(async () => ((await groupLag(kafka, groupId, topic))[0]?.lag === 0n ? true : undefined), { what: 'lag 0' });
+    await eventually(
+      async () => ((await groupLag(kafka, groupId, topic))[0]?.lag === 0n ? true : undefined),
+      { what: 'lag 0' },
+    );
   });
 
   it('retries a dependency failure with backoff, without dead-lettering, and keeps the order', async () => {
     const topic = await newTopic('retry');
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingV1 } },
+      registerSchemas: true,
+    });
     await publisher.start();
-    await publisher.publishBatch('ping', [1, 2, 3].map((n) => ({ key: 'same', value: ping(n) })));
+    await publisher.publishBatch(
+      'ping',
+      [1, 2, 3].map((n) => ({ key: 'same', value: ping(n) })),
+    );
     await publisher.stop();
     let failures = 0;
     const seen: number[] = [];
@@ -250,9 +317,17 @@ describe('bus against the real broker and registry', () => {
 
   it('after an outage pauses a partition, a restarted consumer gets every uncommitted message again and no committed one', async () => {
     const topic = await newTopic('restart');
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingV1 } },
+      registerSchemas: true,
+    });
     await publisher.start();
-    await publisher.publishBatch('ping', [1, 2, 3, 4, 5, 6].map((n) => ({ key: 'k', value: ping(n) })));
+    await publisher.publishBatch(
+      'ping',
+      [1, 2, 3, 4, 5, 6].map((n) => ({ key: 'k', value: ping(n) })),
+    );
     await publisher.stop();
     const groupId = uniqueName('restart');
     const dlqTopic = await newTopic('restart-dlq');
@@ -270,7 +345,9 @@ describe('bus against the real broker and registry', () => {
         return Promise.resolve(ok());
       },
     });
-    await eventually(() => (r1.health().pausedPartitions.length > 0 ? true : undefined), { what: 'partition paused' });
+    await eventually(() => (r1.health().pausedPartitions.length > 0 ? true : undefined), {
+      what: 'partition paused',
+    });
     expect(first).toEqual([1, 2, 3]);
     expect(r1.health().ok).toBe(false);
     expect(r1.health().lastError).toContain('down');
@@ -297,9 +374,17 @@ describe('bus against the real broker and registry', () => {
 
   it('a graceful stop finishes the message in hand and commits it', async () => {
     const topic = await newTopic('graceful');
-    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    const publisher = new Publisher({
+      kafka,
+      registry,
+      outputs: { ping: { topic, schema: PingV1 } },
+      registerSchemas: true,
+    });
     await publisher.start();
-    await publisher.publishBatch('ping', [1, 2, 3, 4, 5].map((n) => ({ key: 'k', value: ping(n) })));
+    await publisher.publishBatch(
+      'ping',
+      [1, 2, 3, 4, 5].map((n) => ({ key: 'k', value: ping(n) })),
+    );
     await publisher.stop();
     const groupId = uniqueName('graceful');
     const dlqTopic = await newTopic('graceful-dlq');

@@ -39,7 +39,10 @@ export function validationDetails(type: avro.Type, value: unknown): ErrorDetail[
       const expected = fieldType.typeName ?? fieldType.branchName ?? 'value';
       details.push({
         field: `/${path.join('/')}`,
-        problem: got === undefined ? `is missing; expected ${expected}` : `has the wrong type ${describe(got)}; expected ${expected}`,
+        problem:
+          got === undefined
+            ? `is missing; expected ${expected}`
+            : `has the wrong type ${describe(got)}; expected ${expected}`,
         hint: 'Fix the field in the source record (see the schema in schemas/).',
       });
     },
@@ -74,7 +77,9 @@ export class AvroCodec<T = unknown> {
   /** Find the id of this exact schema (or register it when `register` is true). */
   async init(opts: { register?: boolean } = {}): Promise<number> {
     if (this.schemaId !== undefined) return this.schemaId;
-    const id = opts.register ? await this.registry.register(this.subject, this.schema) : await this.registry.lookup(this.subject, this.schema);
+    const id = opts.register
+      ? await this.registry.register(this.subject, this.schema)
+      : await this.registry.lookup(this.subject, this.schema);
     if (id === undefined) {
       throw new ValidationError(
         `the schema for ${this.subject} in schemas/ is not registered in the schema registry; run \`npm run schemas:register\``,
@@ -115,7 +120,11 @@ export class AvroCodec<T = unknown> {
     try {
       return { schemaId, value: this.type.fromBuffer(body) as T };
     } catch (cause) {
-      throw new PoisonMessageError('DECODE_FAILED', `Avro body does not decode with schema id ${schemaId}: ${(cause as Error).message}`, { cause });
+      throw new PoisonMessageError(
+        'DECODE_FAILED',
+        `Avro body does not decode with schema id ${schemaId}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 
@@ -128,9 +137,13 @@ export class AvroCodec<T = unknown> {
       const value = this.type.fromBuffer(body, resolver, false) as T;
       return { schemaId, value };
     } catch (cause) {
-      throw new PoisonMessageError('DECODE_FAILED', `Avro body does not decode with schema id ${schemaId}: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new PoisonMessageError(
+        'DECODE_FAILED',
+        `Avro body does not decode with schema id ${schemaId}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
   }
 

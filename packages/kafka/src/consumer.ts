@@ -77,7 +77,14 @@ export class ConsumerRunner<T> {
   private running = false;
   private stopping = false;
   private lastError: string | undefined;
-  readonly stats: ConsumerStats = { processed: 0, deadLettered: 0, skipped: 0, retries: 0, blocked: 0, batches: 0 };
+  readonly stats: ConsumerStats = {
+    processed: 0,
+    deadLettered: 0,
+    skipped: 0,
+    retries: 0,
+    blocked: 0,
+    batches: 0,
+  };
 
   constructor(private readonly opts: ConsumerRunnerOptions<T>) {
     this.logger = (opts.logger ?? silentLogger()).child({ component: 'consumer', groupId: opts.groupId });
@@ -89,7 +96,10 @@ export class ConsumerRunner<T> {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     for (const input of opts.inputs) {
-      this.codecs.set(input.topic, new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema));
+      this.codecs.set(
+        input.topic,
+        new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema),
+      );
     }
   }
 
@@ -97,7 +107,10 @@ export class ConsumerRunner<T> {
     for (const codec of this.codecs.values()) await codec.init();
     await this.opts.deadLetters.start();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.codecs.keys()], fromBeginning: this.opts.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: [...this.codecs.keys()],
+      fromBeginning: this.opts.fromBeginning ?? true,
+    });
     this.running = true;
     await this.consumer.run({
       autoCommit: false,
@@ -151,7 +164,9 @@ export class ConsumerRunner<T> {
       // Explicit offsets go straight to the group coordinator, also while the consumer is stopping
       // (consumer.commitOffsets would silently skip then). The committed offset is the next to read.
       const next = (BigInt(lastDone) + 1n).toString();
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: next }] }],
+      });
     }
   }
 
@@ -172,7 +187,12 @@ export class ConsumerRunner<T> {
     this.paused.set(key, timer);
   }
 
-  private async processOne(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Processed> {
+  private async processOne(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<Processed> {
     const codec = this.codecs.get(topic);
     const ctx = new LazyContext(topic, partition, message, this.logger);
     const attempt = async (): Promise<Outcome> => {
@@ -188,17 +208,23 @@ export class ConsumerRunner<T> {
       } catch (first) {
         if (isPoison(first) || this.stopping) throw first;
         // Attempt 0 replays the failure we already have, so backoff and accounting start from it.
-        outcome = await retry((n) => (n === 0 ? Promise.reject(first instanceof Error ? first : new Error(errorMessage(first))) : attempt()), {
-          ...(this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 }),
-          jitter: 0.5,
-          retryIf: (e) => !isPoison(e) && !this.stopping,
-          onRetry: async (e, n, delayMs) => {
-            this.stats.retries++;
-            this.lastError = errorMessage(e);
-            ctx.logger.warn({ attempt: n, delayMs, err: this.lastError }, 'message_retry');
-            await heartbeat();
+        outcome = await retry(
+          (n) =>
+            n === 0
+              ? Promise.reject(first instanceof Error ? first : new Error(errorMessage(first)))
+              : attempt(),
+          {
+            ...(this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 }),
+            jitter: 0.5,
+            retryIf: (e) => !isPoison(e) && !this.stopping,
+            onRetry: async (e, n, delayMs) => {
+              this.stats.retries++;
+              this.lastError = errorMessage(e);
+              ctx.logger.warn({ attempt: n, delayMs, err: this.lastError }, 'message_retry');
+              await heartbeat();
+            },
           },
-        });
+        );
       }
     } catch (e) {
       if (!isPoison(e)) {
@@ -217,14 +243,28 @@ export class ConsumerRunner<T> {
         return 'done';
       case 'deadLetter':
         try {
-          const original: OriginalMessage = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: ctx.headers };
-          await this.opts.deadLetters.write(original, { reason: outcome.reason, error: outcome.error, by: this.opts.groupId });
+          const original: OriginalMessage = {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: ctx.headers,
+          };
+          await this.opts.deadLetters.write(original, {
+            reason: outcome.reason,
+            error: outcome.error,
+            by: this.opts.groupId,
+          });
         } catch (e) {
           this.lastError = errorMessage(e);
           return 'blocked';
         }
         this.stats.deadLettered++;
-        ctx.logger.warn({ reason: outcome.reason, dlq: this.opts.deadLetters.topic }, 'message_dead_lettered');
+        ctx.logger.warn(
+          { reason: outcome.reason, dlq: this.opts.deadLetters.topic },
+          'message_dead_lettered',
+        );
         return 'done';
     }
   }

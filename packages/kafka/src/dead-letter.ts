@@ -36,7 +36,11 @@ export class DeadLetterWriter {
     readonly topic: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.producer = kafka.raw.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.raw.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
   }
 
   async start(): Promise<void> {
@@ -66,7 +70,11 @@ export class DeadLetterWriter {
         messages: [{ key: original.key, value: original.value, headers }],
       });
     } catch (cause) {
-      throw new DependencyUnavailableError('kafka', `could not write to dead-letter topic ${this.topic}: ${errorMessage(cause)}`, { cause });
+      throw new DependencyUnavailableError(
+        'kafka',
+        `could not write to dead-letter topic ${this.topic}: ${errorMessage(cause)}`,
+        { cause },
+      );
     }
   }
 }

@@ -30,6 +30,8 @@ export function deadLetterFor(error: unknown): Outcome {
 export function describeError(error: unknown): string {
   const base = errorMessage(error);
   if (!isAppError(error) || error.details.length === 0) return base;
-  const details = error.details.map((d) => `${d.field ?? ''} ${d.problem}${d.hint ? ` (${d.hint})` : ''}`.trim());
+  const details = error.details.map((d) =>
+    `${d.field ?? ''} ${d.problem}${d.hint ? ` (${d.hint})` : ''}`.trim(),
+  );
   return `${base}: ${details.join('; ')}`;
 }

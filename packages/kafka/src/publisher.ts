@@ -62,7 +62,8 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
   }
 
   async start(): Promise<void> {
-    for (const codec of this.codecs.values()) await codec.init({ register: this.opts.registerSchemas ?? false });
+    for (const codec of this.codecs.values())
+      await codec.init({ register: this.opts.registerSchemas ?? false });
     await this.producer.connect();
     this.connected = true;
   }
@@ -89,7 +90,11 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
   }
 
   /** Publish one value; resolves with its partition and offset once Kafka acknowledged it. */
-  async publish<T>(name: keyof O, value: T, options: PublishOptions): Promise<{ partition: number; offset: string }> {
+  async publish<T>(
+    name: keyof O,
+    value: T,
+    options: PublishOptions,
+  ): Promise<{ partition: number; offset: string }> {
     const def = this.definition(name);
     const message = this.toMessage(name, { ...options, value });
     const [meta] = await this.send(def.topic, [message]);
@@ -111,7 +116,9 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
         indexes.push(index);
       } catch (e) {
         const error =
-          e instanceof ValidationError ? e : new ValidationError(errorMessage(e), { details: [{ problem: errorMessage(e) }] });
+          e instanceof ValidationError
+            ? e
+            : new ValidationError(errorMessage(e), { details: [{ problem: errorMessage(e) }] });
         results[index] = { ok: false, index, error };
       }
     });
@@ -141,7 +148,9 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
     try {
       return await this.producer.send({ topic, acks: -1, messages });
     } catch (cause) {
-      throw new DependencyUnavailableError('kafka', `could not publish to ${topic}: ${errorMessage(cause)}`, { cause });
+      throw new DependencyUnavailableError('kafka', `could not publish to ${topic}: ${errorMessage(cause)}`, {
+        cause,
+      });
     }
   }
 }

@@ -34,11 +34,20 @@ function translate(error: unknown, action: string): Error {
   const status = e.status ?? e.response?.status;
   if (status !== undefined && status >= 400 && status < 500) {
     const detail = e.response?.data?.message ?? e.message ?? errorMessage(error);
-    return new RegistryError(status, e.errorCode ?? e.response?.data?.error_code, `${action}: ${detail}`, error);
+    return new RegistryError(
+      status,
+      e.errorCode ?? e.response?.data?.error_code,
+      `${action}: ${detail}`,
+      error,
+    );
   }
-  return new DependencyUnavailableError('schema-registry', `${action}: the schema registry is unreachable or failing (${errorMessage(error)})`, {
-    cause: error,
-  });
+  return new DependencyUnavailableError(
+    'schema-registry',
+    `${action}: the schema registry is unreachable or failing (${errorMessage(error)})`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /**
@@ -50,7 +59,12 @@ export class SchemaRegistry {
   private readonly writerTypes = new Map<number, Promise<avro.Type>>();
 
   constructor(readonly url: string) {
-    this.client = new SchemaRegistryClient({ baseURLs: [url], maxRetries: 2, retriesWaitMs: 200, retriesMaxWaitMs: 2000 });
+    this.client = new SchemaRegistryClient({
+      baseURLs: [url],
+      maxRetries: 2,
+      retriesWaitMs: 200,
+      retriesMaxWaitMs: 2000,
+    });
   }
 
   /** Register (or find) a schema under a subject; returns its id. Idempotent for identical content. */
@@ -154,9 +168,13 @@ export class SchemaRegistry {
     } catch (e) {
       const t = translate(e, `fetching schema id ${id}`);
       if (t instanceof RegistryError && t.status === 404) {
-        throw new PoisonMessageError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not known to the registry (was the message written against another registry?)`, {
-          cause: t,
-        });
+        throw new PoisonMessageError(
+          'UNKNOWN_SCHEMA_ID',
+          `schema id ${id} is not known to the registry (was the message written against another registry?)`,
+          {
+            cause: t,
+          },
+        );
       }
       throw t;
     }

@@ -12,6 +12,8 @@ describe('test helpers', () => {
   it('eventually returns the first defined value and times out otherwise', async () => {
     let n = 0;
     await expect(eventually(() => (++n >= 3 ? n : undefined), { intervalMs: 1 })).resolves.toBe(3);
-    await expect(eventually(() => undefined, { timeoutMs: 20, intervalMs: 5, what: 'never' })).rejects.toThrow('timed out waiting for never');
+    await expect(
+      eventually(() => undefined, { timeoutMs: 20, intervalMs: 5, what: 'never' }),
+    ).rejects.toThrow('timed out waiting for never');
   });
 });
