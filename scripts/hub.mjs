@@ -169,18 +169,27 @@ async function test() {
   if (failure) throw failure;
 }
 
+const departmentsCli = () => join(root, 'infra', 'departments', 'dist', 'cli', 'main.js');
+
+async function startDepartments() {
+  step('Khởi động các hệ thống sở mô phỏng', 'starting the simulated department systems (demo data)');
+  await run(process.execPath, [departmentsCli(), 'up']);
+}
+
 async function start() {
   checkNode();
   await ensureDependencies();
   await build();
   await infraUp();
   await registerSchemas();
+  await startDepartments();
   const ep = JSON.parse(readFileSync(join(root, '.infra', 'endpoints.json'), 'utf8'));
   process.stdout.write(`\n${green('✓ Hạ tầng của hub đã sẵn sàng / the hub infrastructure is up')}\n`);
   process.stdout.write(`  Kafka:            ${ep.KAFKA_BROKERS}\n`);
   process.stdout.write(`  Schema registry:  ${ep.SCHEMA_REGISTRY_URL}\n`);
   process.stdout.write(`  PostgreSQL:       ${ep.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}\n`);
-  process.stdout.write(`  Nhật ký / logs:   .infra/logs/\n`);
+  process.stdout.write(`  Sở mô phỏng / demo departments: npx hub-departments status\n`);
+  process.stdout.write(`  Nhật ký / logs:   .infra/logs/, .infra/departments/\n`);
   process.stdout.write(`  Dừng / stop:      npm stop\n`);
 }
 
@@ -189,6 +198,7 @@ async function stop() {
     process.stdout.write('nothing to stop (never built here)\n');
     return;
   }
+  if (existsSync(departmentsCli())) await run(process.execPath, [departmentsCli(), 'down'], { allowFail: true });
   await run(process.execPath, [infraCli(), 'down']);
 }
 

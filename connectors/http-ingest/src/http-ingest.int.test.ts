@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConnectorMetrics } from '@hub/connector-runtime';
+import { createTestConnectorDb, decodeObservation, readTopic } from '@hub/connector-runtime/testing';
+import {
+  createKafkaClient,
+  deleteTestTopics,
+  ensureTopics,
+  SchemaRegistry,
+  type KafkaClient,
+} from '@hub/kafka';
+import { silentLogger } from '@hub/log';
+import { uniqueName } from '@hub/testing';
+import { HttpIngestConfigSchema } from './config.js';
+import { createIngestService } from './service.js';
+
+const endpoints = inject('endpoints');
+const KEY_POLICE = 'police-key-0123456789abcdef0123456789abcdef';
+const KEY_ONESTOP = 'onestop-key-0123456789abcdef0123456789abcdef';
+let kafka: KafkaClient;
+let connectorDb: Awaited<ReturnType<typeof createTestConnectorDb>>;
+let service: ReturnType<typeof createIngestService>;
+let base: string;
+const t = { citizen: uniqueName('hi-cit'), dossier: uniqueName('hi-dos'), status: uniqueName('hi-st') };
+
+beforeAll(async () => {
+  kafka = createKafkaClient({
+    brokers: endpoints.KAFKA_BROKERS.split(','),
+    clientId: 'http-ingest-int-test',
+  });
+  connectorDb = await createTestConnectorDb(endpoints.DATABASE_URL);
+  await ensureTopics(
+    kafka,
+    Object.values(t).map((name) => ({ name, partitions: 1, replicationFactor: 1, config: {} })),
+  );
+  const config = HttpIngestConfigSchema.parse({
+    id: 'http-ingest',
+    kind: 'http-ingest',
+    bodyLimit: '8kb',
+    maxBatchRecords: 20,
+    rateLimitPerMinute: 1000,
+    heartbeatIntervalMs: 60_000,
+    topics: { observations: { citizen: t.citizen, dossier: t.dossier }, status: t.status },
+    sources: [
+      { system: 'police-residence', apiKeyEnv: 'KEY_POLICE', entities: { citizen: {} } },
+      { system: 'one-stop', apiKeyEnv: 'KEY_ONESTOP', entities: { dossier: {} } },
+    ],
+  });
+  service = createIngestService(config, {
+    kafka,
+    registry: new SchemaRegistry(endpoints.SCHEMA_REGISTRY_URL),
+    registerSchemas: true,
+    db: connectorDb.db,
+    metrics: new ConnectorMetrics(),
+    logger: silentLogger(),
+    keyEnv: { KEY_POLICE, KEY_ONESTOP },
+  });
+  const port = await service.start(0, '127.0.0.1');
+  base = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  await service.stop();
+  await deleteTestTopics(kafka, Object.values(t)).catch(() => undefined);
+  await connectorDb.drop();
+});
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY_POLICE, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as Record<string, unknown> & {
+      error?: { code: string; details?: { field: string }[] };
+    },
+  };
+}
+
+const citizen = (n: number, extra: Record<string, unknown> = {}) => ({
+  recordId: `P-${n}`,
+  updatedAt: '2025-05-01T08:00:00+07:00',
+  personalId: '008185000123',
+  fullName: 'Hầu A Lềnh',
+  dateOfBirth: '05/03/1985',
+  sex: 'MALE',
+  ...extra,
+});
+
+describe('http-ingest against real Kafka and PostgreSQL', () => {
+  it('serves its OpenAPI document', async () => {
+    const res = await fetch(`${base}/openapi.json`);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/v1/sources/{source}/citizens/batch');
+    expect(Object.keys(doc.components.schemas.citizenRecord?.properties ?? {})).toContain('personalId');
+  });
+
+  it('accepts a valid record only after Kafka acknowledged it, answering with its eventId', async () => {
+    const res = await post('/v1/sources/police-residence/citizens', citizen(1));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'accepted', recordId: 'P-1' });
+    const events = (await readTopic(kafka, t.citizen)).map((m) =>
+      decodeObservation<{ eventId: string; fullName: string; source: { system: string; raw: string } }>(
+        'citizen',
+        m.value,
+      ),
+    );
+    const mine = events.find((e) => e.eventId === res.body.eventId);
+    expect(mine).toMatchObject({ fullName: 'Hầu A Lềnh', source: { system: 'police-residence' } });
+    expect(JSON.parse(mine!.source.raw)).toMatchObject({ recordId: 'P-1' });
+  });
+
+  it('401 for a missing or wrong key, 403 for another department’s source', async () => {
+    expect(
+      (await post('/v1/sources/police-residence/citizens', citizen(2), { 'x-api-key': '' })).status,
+    ).toBe(401);
+    expect(
+      (await post('/v1/sources/police-residence/citizens', citizen(2), { 'x-api-key': 'nope' })).body.error
+        ?.code,
+    ).toBe('UNAUTHORIZED');
+    const forbidden = await post('/v1/sources/one-stop/dossiers', {
+      recordId: 'D1',
+      dossierCode: '000.00.01.H60-250312-0001',
+    });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error?.code).toBe('FORBIDDEN');
+    expect((await post('/v1/sources/police-residence/dossiers', { recordId: 'D1' })).status).toBe(404);
+  });
+
+  it('400 for malformed JSON and for schema or domain violations, naming each field', async () => {
+    const malformed = await post('/v1/sources/police-residence/citizens', '{"recordId": "P-3",');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error?.code).toBe('MALFORMED_JSON');
+    const bad = await post(
+      '/v1/sources/police-residence/citizens',
+      citizen(3, { personalId: '070123456', dateOfBirth: '31/02/1985', sex: 'X' }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.code).toBe('VALIDATION_FAILED');
+    expect(bad.body.error?.details?.map((d) => d.field).sort()).toEqual(['dateOfBirth', 'personalId', 'sex']);
+    const noId = await post('/v1/sources/police-residence/citizens', { fullName: 'Lò Văn Páo' });
+    expect(noId.body.error?.details?.[0]?.field).toBe('recordId');
+  });
+
+  it('413 for an oversized body or too many records in a batch', async () => {
+    const big = await post(
+      '/v1/sources/police-residence/citizens',
+      citizen(4, { fullName: 'A'.repeat(10_000) }),
+    );
+    expect(big.status).toBe(413);
+    expect(big.body.error?.code).toBe('PAYLOAD_TOO_LARGE');
+    const many = await post('/v1/sources/police-residence/citizens/batch', {
+      records: Array.from({ length: 21 }, (_, i) => ({ recordId: `x${i}` })),
+    });
+    expect(many.status).toBe(413);
+  });
+
+  it('batch: per-record accepted/rejected with reasons; only the good records reach Kafka; the heartbeat counts rejections', async () => {
+    const before = (await readTopic(kafka, t.dossier)).length;
+    const records = [
+      {
+        recordId: 'D-1',
+        dossierCode: '000.00.01.H60-250312-0001',
+        applicant: { kind: 'CITIZEN', personalId: '008185000123' },
+        channel: 'online',
+        receivedAt: '2025-03-12 08:30',
+      },
+      { recordId: 'D-2', dossierCode: 'not-a-code' },
+      { recordId: 'D-3', dossierCode: '000.00.01.H60-250312-0003', status: 'RESULT_RETURNED' },
+    ];
+    const res = await post('/v1/sources/one-stop/dossiers/batch', { records }, { 'x-api-key': KEY_ONESTOP });
+    expect(res.status).toBe(207);
+    expect(res.body).toMatchObject({ accepted: 2, rejected: 1 });
+    const results = res.body.results as { index: number; status: string; errors?: { field: string }[] }[];
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted']);
+    expect(results[1]?.errors?.[0]?.field).toBe('dossierCode');
+    expect((await readTopic(kafka, t.dossier)).length).toBe(before + 2);
+    const allBad = await post(
+      '/v1/sources/one-stop/dossiers/batch',
+      { records: [{ recordId: 'D-9' }] },
+      { 'x-api-key': KEY_ONESTOP },
+    );
+    expect(allBad.status).toBe(400);
+    const status = service.channels.get('one-stop')?.status.snapshot();
+    expect(status).toMatchObject({
+      recordsPublished: 2,
+      recordsRejected: 2,
+      connectorId: 'http-ingest-one-stop',
+    });
+  });
+
+  it('replays the stored response for a repeated Idempotency-Key without publishing again; 422 when the body differs', async () => {
+    const before = (await readTopic(kafka, t.citizen)).length;
+    const body = { records: [citizen(10), citizen(11)] };
+    const first = await post('/v1/sources/police-residence/citizens/batch', body, {
+      'idempotency-key': 'req-42',
+    });
+    const again = await post('/v1/sources/police-residence/citizens/batch', body, {
+      'idempotency-key': 'req-42',
+    });
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await readTopic(kafka, t.citizen)).length).toBe(before + 2);
+    const other = await post(
+      '/v1/sources/police-residence/citizens/batch',
+      { records: [citizen(12)] },
+      { 'idempotency-key': 'req-42' },
+    );
+    expect(other.status).toBe(422);
+    expect(other.body.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});

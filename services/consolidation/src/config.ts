@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { commaList, loadConfig as load } from '@hub/config';
+
+const authorities = z.string().transform((s, ctx) => {
+  try {
+    return z.record(z.string(), z.array(z.string())).parse(JSON.parse(s));
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be JSON: {"identity":["population","civil-status"],…} (attribute group → source systems, most authoritative first)',
+    });
+    return z.NEVER;
+  }
+});
+
+export const ConfigSchema = z
+  .object({
+    HTTP_PORT: z.coerce.number().int().min(0).default(8080),
+    DATABASE_URL: z.string().url(),
+    /** Used only by `hub-consolidation migrate` (the migrator role); defaults to DATABASE_URL. */
+    MIGRATION_DATABASE_URL: z.string().url().optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).default(10),
+    KAFKA_BROKERS: z.string().transform(commaList),
+    SCHEMA_REGISTRY_URL: z.string().url(),
+    KAFKA_CLIENT_ID: z.string().default('consolidation'),
+    CONSUMER_GROUP: z.string().default('consolidation.observations'),
+    TOPIC_OBS_CITIZEN: z.string().default('obs.citizen'),
+    TOPIC_OBS_BUSINESS: z.string().default('obs.business'),
+    TOPIC_OBS_DOSSIER: z.string().default('obs.dossier'),
+    TOPIC_MASTER_CITIZEN: z.string().default('master.citizen'),
+    TOPIC_MASTER_BUSINESS: z.string().default('master.business'),
+    TOPIC_MASTER_DOSSIER: z.string().default('master.dossier'),
+    TOPIC_DLQ: z.string().default('dlq.consolidation'),
+    BATCH_MAX_MESSAGES: z.coerce.number().int().min(1).max(5000).default(500),
+    MATCH_CITIZEN_UPPER: z.coerce.number().default(22),
+    MATCH_CITIZEN_LOWER: z.coerce.number().default(12),
+    MATCH_BUSINESS_UPPER: z.coerce.number().default(20),
+    MATCH_BUSINESS_LOWER: z.coerce.number().default(12),
+    MATCH_MAX_CANDIDATES: z.coerce.number().int().min(1).default(200),
+    SURVIVORSHIP_AUTHORITIES: authorities,
+    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((c) => c.MATCH_CITIZEN_LOWER <= c.MATCH_CITIZEN_UPPER, {
+    message: 'MATCH_CITIZEN_LOWER must not exceed MATCH_CITIZEN_UPPER (the review band lies between them)',
+    path: ['MATCH_CITIZEN_LOWER'],
+  })
+  .refine((c) => c.MATCH_BUSINESS_LOWER <= c.MATCH_BUSINESS_UPPER, {
+    message: 'MATCH_BUSINESS_LOWER must not exceed MATCH_BUSINESS_UPPER',
+    path: ['MATCH_BUSINESS_LOWER'],
+  });
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return load(ConfigSchema, env);
+}

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityKind } from './entity-kind.js';
+import { decide, type Thresholds } from './fellegi-sunter.js';
+import { MasterWriter, SYSTEM_ACTOR, type Cause } from './master-writer.js';
+import type { ConsolidationStore, IdentifierRow } from './store.js';
+import type { AuthorityConfig } from './survivorship.js';
+import {
+  identifierKey,
+  type EntityType,
+  type Identifier,
+  type Observation,
+  type SourceRecord,
+} from './types.js';
+
+export interface MatchingConfig {
+  readonly thresholds: Readonly<Record<'citizen' | 'business', Thresholds>>;
+  /** Most candidate source records compared per observation. */
+  readonly maxCandidates: number;
+}
+
+export interface ConsolidatorOptions {
+  readonly kinds: Readonly<Record<EntityType, EntityKind>>;
+  readonly authorities: AuthorityConfig;
+  readonly matching: MatchingConfig;
+  readonly newId?: () => string;
+}
+
+export type ApplyResult = 'created' | 'matched' | 'merged' | 'review' | 'stale' | 'deleted' | 'unchanged';
+
+/** Lock keys for an observation: its identifiers and blocking keys (taken before anything is read). */
+export function lockKeys(kind: EntityKind, o: Observation): string[] {
+  return [
+    `src:${kind.type}:${o.source.system}:${o.source.recordId}`,
+    ...kind.identifiers(o).map((i) => `id:${kind.type}:${identifierKey(i)}`),
+    ...kind.blockingKeys(o).map((k) => `bk:${kind.type}:${k}`),
+  ];
+}
+
+const observedAtOf = (o: Observation): number => o.source.updatedAt ?? o.occurredAt;
+
+/** A newer statement replaces an older one; equal times fall back to the event id (deterministic). */
+function isNewer(o: Observation, existing: SourceRecord): boolean {
+  const at = observedAtOf(o);
+  return at > existing.observedAt || (at === existing.observedAt && o.eventId >= existing.eventId);
+}
+
+/**
+ * Entity resolution, incremental: each observation is matched against what exists.
+ *
+ * 1. A source record already linked stays with its master (sticky) unless its strong identifiers say
+ *    otherwise.
+ * 2. Strong identifiers (personal number or CMND alias, enterprise code, dossier code) decide
+ *    deterministically; when they join several masters, those are merged — except masters holding a
+ *    different primary number, which become an identifier-conflict review task instead.
+ * 3. Without a strong hit: blocking, Fellegi–Sunter scoring against the candidates' source records;
+ *    ≥ upper joins the best candidate, between thresholds creates a new master plus a review task.
+ */
+export class Consolidator {
+  private readonly newId: () => string;
+
+  constructor(private readonly opts: ConsolidatorOptions) {
+    this.newId = opts.newId ?? randomUUID;
+  }
+
+  writer(store: ConsolidationStore): MasterWriter {
+    return new MasterWriter(store, this.opts.kinds, this.opts.authorities);
+  }
+
+  async apply(store: ConsolidationStore, type: EntityType, o: Observation): Promise<ApplyResult> {
+    const kind = this.opts.kinds[type];
+    const writer = this.writer(store);
+    const cause: Cause = { eventId: o.eventId, actor: SYSTEM_ACTOR, reason: null, at: o.occurredAt };
+    const existing = await store.findSourceRecord(type, o.source.system, o.source.recordId);
+    const record = (masterId: string, deleted: boolean): SourceRecord => ({
+      system: o.source.system,
+      recordId: o.source.recordId,
+      masterId,
+      eventId: o.eventId,
+      observedAt: observedAtOf(o),
+      deleted,
+      observation: o,
+    });
+    if (type === 'dossier' && 'dossierCode' in o) {
+      // Every status statement joins the timeline, even one older than the record's latest.
+      const at = o.statusChangedAt ?? o.occurredAt;
+      const masterId = existing?.masterId ?? (await this.resolveDossier(store, kind, o, writer, cause));
+      await store.addTimeline(masterId, { status: o.status, at }, o.source, o.eventId);
+      if (existing && !isNewer(o, existing)) {
+        await writer.recompute(type, masterId, cause);
+        return 'stale';
+      }
+      await store.upsertSourceRecord(type, record(masterId, o.operation === 'DELETE'), []);
+      await writer.recompute(type, masterId, cause);
+      return existing ? 'matched' : 'created';
+    }
+    if (existing && !isNewer(o, existing)) return 'stale';
+    if (o.operation === 'DELETE') {
+      if (!existing) return 'unchanged';
+      await store.upsertSourceRecord(
+        type,
+        { ...existing, ...record(existing.masterId, true), observation: existing.observation },
+        [],
+      );
+      await writer.recompute(type, existing.masterId, cause);
+      return 'deleted';
+    }
+
+    const ids = kind.identifiers(o);
+    const primary = kind.primary(o);
+    const hits = ids.length ? await store.findIdentifiers(type, ids) : [];
+    const group = [...new Set([...hits.map((h) => h.masterId), ...(existing ? [existing.masterId] : [])])];
+    let masterId: string;
+    let result: ApplyResult;
+    let rejected: Identifier[] = [];
+    if (group.length > 0) {
+      const resolved = await this.resolveStrong(
+        store,
+        kind,
+        group,
+        hits,
+        primary,
+        existing?.masterId,
+        cause,
+        writer,
+      );
+      masterId = resolved.masterId;
+      rejected = resolved.rejected;
+      result = resolved.merged ? 'merged' : 'matched';
+    } else {
+      const matched = await this.resolveProbabilistic(store, kind, o, primary, cause);
+      masterId = matched.masterId;
+      result = matched.result;
+    }
+    const keep = ids.filter((i) => !rejected.some((r) => identifierKey(r) === identifierKey(i)));
+    await store.upsertSourceRecord(type, record(masterId, false), kind.blockingKeys(o));
+    await store.addIdentifiers(
+      type,
+      masterId,
+      keep,
+      primary && keep.some((k) => identifierKey(k) === identifierKey(primary)) ? primary : null,
+    );
+    const linking = type !== 'dossier' ? await store.resolveLinks(type, keep, masterId) : [];
+    await writer.recompute(type, masterId, cause);
+    // Records that point at this one by identifier now know its master id.
+    for (const l of linking) await writer.recompute(l.type, l.masterId, cause);
+    if (existing && existing.masterId !== masterId) {
+      // The record moved (its identifier proved it belongs elsewhere): the old master loses it.
+      await writer.recompute(type, existing.masterId, cause, undefined, masterId);
+    }
+    return result;
+  }
+
+  private async resolveDossier(
+    store: ConsolidationStore,
+    kind: EntityKind,
+    o: Observation,
+    writer: MasterWriter,
+    cause: Cause,
+  ): Promise<string> {
+    const ids = kind.identifiers(o);
+    const hits = await store.findIdentifiers(kind.type, ids);
+    const owners = [...new Set(hits.map((h) => h.masterId))];
+    const masterId =
+      owners.length > 1
+        ? await writer.merge(kind.type, owners, cause)
+        : (owners[0] ?? (await store.createMaster(kind.type, this.newId())).masterId);
+    await store.addIdentifiers(kind.type, masterId, ids, kind.primary(o));
+    return masterId;
+  }
+
+  private async resolveStrong(
+    store: ConsolidationStore,
+    kind: EntityKind,
+    group: string[],
+    hits: IdentifierRow[],
+    primary: Identifier | null,
+    sticky: string | undefined,
+    cause: Cause,
+    writer: MasterWriter,
+  ): Promise<{ masterId: string; merged: boolean; rejected: Identifier[] }> {
+    const type = kind.type;
+    const held = await store.identifiersOf(type, group);
+    const primariesOf = (m: string): string[] =>
+      held.filter((h) => h.masterId === m && h.primary).map((h) => h.value);
+    // The anchor: the master holding the observation's own number, else the oldest hit, else the
+    // sticky one — the first of those that holds no other primary number. None: a new master.
+    const rows = await store.lockMasters(type, group);
+    rows.sort((a, b) => a.seq - b.seq);
+    const byPrimary = primary
+      ? hits.find((h) => h.scheme === primary.scheme && h.value === primary.value)?.masterId
+      : undefined;
+    const order = [
+      ...(byPrimary ? [byPrimary] : []),
+      ...rows.map((r) => r.masterId).filter((m) => hits.some((h) => h.masterId === m)),
+      ...(sticky ? [sticky] : []),
+    ];
+    const fits = (m: string): boolean => !primary || primariesOf(m).every((p) => p === primary.value);
+    const anchor = order.find(fits) ?? (await store.createMaster(type, this.newId())).masterId;
+    let allowed = new Set<string>([
+      ...(group.includes(anchor) ? primariesOf(anchor) : []),
+      ...(primary ? [primary.value] : []),
+    ]);
+    const joinable: string[] = [anchor];
+    const rejected: Identifier[] = [];
+    for (const m of group) {
+      if (m === anchor) continue;
+      const combined = new Set([...allowed, ...primariesOf(m)]);
+      if (combined.size <= 1) {
+        joinable.push(m);
+        allowed = combined;
+        continue;
+      }
+      if (!hits.some((h) => h.masterId === m)) continue; // only the sticky link: the record moves away
+      for (const h of hits.filter((x) => x.masterId === m))
+        rejected.push({ scheme: h.scheme, value: h.value });
+      await store.openReviewTask(
+        {
+          entityType: type,
+          kind: 'IDENTIFIER_CONFLICT',
+          masterId: anchor,
+          otherMasterId: m,
+          attribute: kind.primaryScheme,
+          dedupeKey: `idconflict:${type}:${[anchor, m].sort().join(':')}`,
+          details: {
+            schemes: hits.filter((x) => x.masterId === m).map((x) => x.scheme),
+            reason: 'an alias links records holding different primary numbers',
+          },
+        },
+        cause.at,
+      );
+    }
+    if (joinable.length === 1) return { masterId: anchor, merged: false, rejected };
+    const survivor = await writer.merge(type, joinable, cause);
+    return { masterId: survivor, merged: true, rejected };
+  }
+
+  private async resolveProbabilistic(
+    store: ConsolidationStore,
+    kind: EntityKind,
+    o: Observation,
+    primary: Identifier | null,
+    cause: Cause,
+  ): Promise<{ masterId: string; result: ApplyResult }> {
+    const type = kind.type;
+    const keys = kind.blockingKeys(o);
+    const thresholds =
+      type === 'citizen' || type === 'business' ? this.opts.matching.thresholds[type] : undefined;
+    if (!kind.score || !thresholds || keys.length === 0) {
+      return { masterId: (await store.createMaster(type, this.newId())).masterId, result: 'created' };
+    }
+    const candidates = await store.candidates(type, keys, this.opts.matching.maxCandidates);
+    const held = candidates.length
+      ? await store.identifiersOf(type, [...new Set(candidates.map((c) => c.masterId))])
+      : [];
+    const best = new Map<string, { score: number; fields: Readonly<Record<string, string>> }>();
+    for (const c of candidates) {
+      // A candidate holding a different primary number is a different entity, whatever the score.
+      if (primary && held.some((h) => h.masterId === c.masterId && h.primary && h.value !== primary.value))
+        continue;
+      const s = kind.score(o, c.observation);
+      const prev = best.get(c.masterId);
+      if (!prev || s.score > prev.score) best.set(c.masterId, s);
+    }
+    const ranked = [...best.entries()].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+    const top = ranked[0];
+    if (top && decide(top[1].score, thresholds) === 'match') return { masterId: top[0], result: 'matched' };
+    const created = await store.createMaster(type, this.newId());
+    let result: ApplyResult = 'created';
+    for (const [other, s] of ranked.slice(0, 3)) {
+      if (decide(s.score, thresholds) !== 'review') continue;
+      result = 'review';
+      await store.openReviewTask(
+        {
+          entityType: type,
+          kind: 'POSSIBLE_MATCH',
+          masterId: created.masterId,
+          otherMasterId: other,
+          attribute: null,
+          dedupeKey: `match:${type}:${[created.masterId, other].sort().join(':')}`,
+          details: {
+            score: s.score,
+            fields: s.fields,
+            source: o.source.system,
+            sourceRecordId: o.source.recordId,
+          },
+        },
+        cause.at,
+      );
+    }
+    return { masterId: created.masterId, result };
+  }
+}
