@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hubComponents } from './lib/components.mjs';
+import { Supervisor } from './lib/supervisor.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const isTTY = process.stdout.isTTY;
@@ -176,6 +178,27 @@ async function startDepartments() {
   await run(process.execPath, [departmentsCli(), 'up']);
 }
 
+function endpoints() {
+  return JSON.parse(readFileSync(join(root, '.infra', 'endpoints.json'), 'utf8'));
+}
+
+/** Migrate and start every hub process (consolidation, connectors, APIs, console), each once. */
+async function startComponents() {
+  const ep = endpoints();
+  const { databases, components } = hubComponents(root, ep);
+  step('Khởi động các dịch vụ của hub', 'migrating and starting the hub services');
+  await run(process.execPath, [infraCli(), 'db', ...databases]);
+  const supervisor = new Supervisor(root);
+  for (const c of components) {
+    if (c.migrate && supervisor.running(c.name) === undefined) {
+      await run(c.migrate[0], c.migrate.slice(1), { env: c.env });
+    }
+    const r = await supervisor.start(c);
+    process.stdout.write(`  ${r.started ? '✓ started' : '● already running'}  ${c.name.padEnd(16)} pid ${r.pid}${c.url ? `  ${c.url}` : ''}\n`);
+  }
+  return components;
+}
+
 async function start() {
   checkNode();
   await ensureDependencies();
@@ -183,7 +206,8 @@ async function start() {
   await infraUp();
   await registerSchemas();
   await startDepartments();
-  const ep = JSON.parse(readFileSync(join(root, '.infra', 'endpoints.json'), 'utf8'));
+  await startComponents();
+  const ep = endpoints();
   process.stdout.write(`\n${green('✓ Hạ tầng của hub đã sẵn sàng / the hub infrastructure is up')}\n`);
   process.stdout.write(`  Kafka:            ${ep.KAFKA_BROKERS}\n`);
   process.stdout.write(`  Schema registry:  ${ep.SCHEMA_REGISTRY_URL}\n`);
@@ -197,6 +221,14 @@ async function stop() {
   if (!existsSync(infraCli())) {
     process.stdout.write('nothing to stop (never built here)\n');
     return;
+  }
+  const supervisor = new Supervisor(root);
+  if (existsSync(join(root, '.infra', 'endpoints.json'))) {
+    // Reverse order: intake first, consolidation last, so nothing in flight is cut off mid-way.
+    for (const c of [...hubComponents(root, endpoints()).components].reverse()) {
+      const how = await supervisor.stop(c.name);
+      process.stdout.write(`  ${c.name}: ${how}\n`);
+    }
   }
   if (existsSync(departmentsCli())) await run(process.execPath, [departmentsCli(), 'down'], { allowFail: true });
   await run(process.execPath, [infraCli(), 'down']);

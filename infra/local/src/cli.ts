@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createKafkaClient, ensureTopics } from '@hub/kafka';
 import { down, readEndpoints, status, up } from './launcher.js';
 import { LauncherError } from './processes.js';
+import { ensureDatabase } from './postgres.js';
 import { loadSettings } from './settings.js';
 import { loadTopics } from './topics.js';
 
@@ -51,6 +52,15 @@ async function main(): Promise<number> {
       await applyTopics(process.env.KAFKA_BROKERS ?? ep?.KAFKA_BROKERS ?? `127.0.0.1:${s.kafkaPort}`);
       return 0;
     }
+    case 'db': {
+      // Create the hub's own databases (idempotent) on the server `up` found or started.
+      const names = process.argv.slice(3);
+      const ep = readEndpoints(s);
+      const admin = process.env.DATABASE_URL ?? ep?.DATABASE_URL ?? s.databaseUrl;
+      for (const name of names) await ensureDatabase(admin, name);
+      say(`  cơ sở dữ liệu / databases: ${names.join(', ') || '(none given)'}`);
+      return 0;
+    }
     case 'env': {
       const ep = readEndpoints(s);
       if (!ep) {
@@ -61,7 +71,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write(`usage: hub-infra up|down|status|topics|env (got "${cmd}")\n`);
+      process.stderr.write(`usage: hub-infra up|down|status|topics|db <name…>|env (got "${cmd}")\n`);
       return 2;
   }
 }

@@ -54,7 +54,10 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 },
+      // No retry limit: kafkajs warns that a bounded retry count breaks the idempotent producer's
+      // sequence guarantees. A send keeps retrying (backoff up to 10 s) until Kafka answers; callers
+      // bound the wait themselves (HTTP request timeouts, poll intervals).
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 10_000 },
     });
     for (const [name, def] of Object.entries(opts.outputs)) {
       this.codecs.set(name, new AvroCodec(opts.registry, def.subject ?? `${def.topic}-value`, def.schema));

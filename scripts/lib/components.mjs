@@ -1,0 +1,66 @@
+// The hub's own processes as `npm start` runs them for the demo: which databases they own, how
+// they migrate, how they start, where they answer. Local values only (development and demo);
+// production sets the same variables in its deployment (infra/deploy).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Ports of the demo. Each service's README documents its variables. */
+export const PORTS = {
+  consolidation: 8280,
+  ingest: 8290,
+  ingestOps: 9465,
+  sqlPollOps: 9464,
+  restPollOps: 9466,
+  fileDropOps: 9467,
+  datasetsApi: 8300,
+  console: 8310,
+};
+
+/** A component's documented local values (`.env.example`), the base of its demo environment. */
+export function envExample(root, workspace) {
+  const file = join(root, workspace, '.env.example');
+  const env = {};
+  if (!existsSync(file)) return env;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m && m[2] !== '') env[m[1]] = m[2];
+  }
+  return env;
+}
+
+function withDb(adminUrl, name) {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * @param {string} root repository root
+ * @param {{ KAFKA_BROKERS: string, SCHEMA_REGISTRY_URL: string, DATABASE_URL: string }} ep
+ * @returns {{ databases: string[], components: Array<{ name: string, workspace: string, migrate?: string[], command: string[], env: Record<string,string>, ready?: string, url?: string }> }}
+ */
+export function hubComponents(root, ep) {
+  const node = process.execPath;
+  const common = { KAFKA_BROKERS: ep.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: ep.SCHEMA_REGISTRY_URL, LOG_LEVEL: 'info' };
+  const consolidationDb = withDb(ep.DATABASE_URL, 'hub_consolidation');
+  const connectorsDb = withDb(ep.DATABASE_URL, 'hub_connectors');
+  const components = [
+    {
+      name: 'consolidation',
+      workspace: 'services/consolidation',
+      migrate: [node, join(root, 'services/consolidation/dist/cli.js'), 'migrate'],
+      command: [node, join(root, 'services/consolidation/dist/main.js')],
+      env: {
+        ...envExample(root, 'services/consolidation'),
+        ...common,
+        DATABASE_URL: consolidationDb,
+        MIGRATION_DATABASE_URL: consolidationDb,
+        HTTP_PORT: String(PORTS.consolidation),
+      },
+      ready: `http://127.0.0.1:${PORTS.consolidation}/readyz`,
+      url: `http://127.0.0.1:${PORTS.consolidation}`,
+    },
+  ];
+  const present = components.filter((c) => existsSync(join(root, c.workspace, 'dist')));
+  return { databases: ['hub_consolidation', 'hub_connectors'], components: present, connectorsDb };
+}
