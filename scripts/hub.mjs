@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hubComponents } from './lib/components.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
+import { ensureChromium, ensureMariaDb } from './lib/system.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const isTTY = process.stdout.isTTY;
@@ -141,6 +142,10 @@ async function test() {
 
   const before = startedHere();
   try {
+    step('Dịch vụ của máy', 'machine services the tests need (MariaDB, Chromium)');
+    const say = (m) => process.stdout.write(`${m}\n`);
+    say(`  MariaDB: ${await ensureMariaDb(say)}`);
+    say(`  Chromium: ${ensureChromium(say)}`);
     await infraUp();
     step(
       'Kiểm tra tương thích lược đồ',
@@ -203,6 +208,7 @@ async function start() {
   checkNode();
   await ensureDependencies();
   await build();
+  await ensureMariaDb((m) => process.stdout.write(`  ${m}\n`));
   await infraUp();
   await registerSchemas();
   await startDepartments();
