@@ -1,0 +1,151 @@
+/**
+ * Load benchmark of the datasets API on loopback (BENCHMARK.md): fills the read model of a bench
+ * database directly (BENCH_CITIZENS citizens, 200,000 by default), starts the built service as a
+ * child process (HTTP only, CONSUMER_ENABLED=false), and drives it with autocannon at fixed rates:
+ * lookup by personal number at 1,000 req/s, search (name + birth year) at 200 req/s. Bounded in time
+ * (BENCH_SECONDS per scenario; BENCH_LOOKUP_RPS / BENCH_SEARCH_RPS override the rates). Prints latency percentiles, throughput, errors and the service's RSS.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { foldKey } from '@hub/vn';
+import { createDb, migrateLatest } from '../src/db/migrations.js';
+import { GovernanceRepository } from '../src/db/governance.repository.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const endpoints = JSON.parse(readFileSync(new URL('../../../.infra/endpoints.json', import.meta.url), 'utf8')) as Record<string, string>;
+const baseUrl = process.env.DATABASE_URL ?? endpoints.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const N = Number(process.env.BENCH_CITIZENS ?? 200_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PORT = Number(process.env.BENCH_PORT ?? 18_080);
+const DB_NAME = 'hub_datasets_bench';
+const LOOKUP_RPS = Number(process.env.BENCH_LOOKUP_RPS ?? 1000);
+const SEARCH_RPS = Number(process.env.BENCH_SEARCH_RPS ?? 200);
+
+const SURNAMES = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Phan', 'Vũ', 'Đặng', 'Bùi', 'Đỗ', 'Ma', 'Nông', 'Hà', 'Lương', 'Bàn'];
+const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Ngọc', 'Thanh', 'Quang', 'Hữu'];
+const GIVEN = ['An', 'Bình', 'Chiến', 'Dũng', 'Hà', 'Hải', 'Hoa', 'Hùng', 'Hương', 'Lan', 'Linh', 'Long', 'Mai', 'Nam', 'Nga', 'Phong', 'Quân', 'Thảo', 'Thủy', 'Tuấn', 'Vân', 'Yến', 'Khánh', 'Sơn', 'Trang'];
+
+async function fill(): Promise<void> {
+  const admin = createDb(baseUrl, { max: 1 });
+  await admin.raw(`drop database if exists ${DB_NAME} with (force)`);
+  await admin.raw(`create database ${DB_NAME}`);
+  await admin.destroy();
+  const db = createDb(dbUrl(), { max: 2 });
+  await migrateLatest(db);
+  const t0 = Date.now();
+  const fold = (xs: string[]) => xs.map((x) => foldKey(x));
+  // One INSERT … SELECT generate_series per table: the rows look like what the consumer writes.
+  await db.raw(
+    `insert into citizens (master_id, version, state, change, record, name_tokens, commune_codes, personal_id, birth_year, birth_month, birth_day, occurred_at)
+     select id, 1, 'LIVE', 'CREATED',
+       jsonb_build_object('eventId', id || ':1', 'occurredAt', 1754035200000, 'masterId', id, 'version', 1, 'change', 'CREATED', 'personalId', pid,
+         'aliases', '[]'::jsonb, 'fullName', s || ' ' || m || ' ' || g, 'dateOfBirth', jsonb_build_object('year', y, 'month', mo, 'day', d, 'precision', 'DAY'),
+         'sex', case when sx = 0 then 'MALE' else 'FEMALE' end, 'ethnicity', null, 'nationality', 'VN',
+         'permanentAddress', jsonb_build_object('provinceCode', '08', 'districtCode', null, 'communeCode', commune, 'validOn', null, 'currentCommuneCodes', jsonb_build_array(commune), 'detail', 'Tổ ' || (i % 30), 'text', null),
+         'currentAddress', null, 'deceased', false, 'sources', '[]'::jsonb, 'mergedFrom', '[]'::jsonb),
+       array[fs, fm, fg], array[commune], pid, y, mo, d, now()
+     from (
+       select i, 'bench-c-' || lpad(i::text, 7, '0') as id, y, mo, d, sx,
+         '008' || ((case when y >= 2000 then 2 else 0 end) + sx)::text || lpad((y % 100)::text, 2, '0') || lpad(i::text, 6, '0') as pid,
+         lpad((2200 + i % 124)::text, 5, '0') as commune,
+         (?::text[])[1 + i % ?] as s, (?::text[])[1 + (i / 7) % ?] as m, (?::text[])[1 + (i / 3) % ?] as g,
+         (?::text[])[1 + i % ?] as fs, (?::text[])[1 + (i / 7) % ?] as fm, (?::text[])[1 + (i / 3) % ?] as fg
+       from (select i, 1940 + i % 80 as y, 1 + i % 12 as mo, 1 + i % 28 as d, i % 2 as sx from generate_series(1, ?) as i) g0
+     ) g`,
+    [SURNAMES, SURNAMES.length, MIDDLE, MIDDLE.length, GIVEN, GIVEN.length, fold(SURNAMES), SURNAMES.length, fold(MIDDLE), MIDDLE.length, fold(GIVEN), GIVEN.length, N],
+  );
+  await db.raw(`insert into identifier_aliases (dataset, alias_key, master_id) select 'citizen', 'PID:' || personal_id, master_id from citizens`);
+  await db.raw('analyze');
+  console.log(`filled ${N} citizens (+ aliases) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await db.destroy();
+}
+
+function dbUrl(): string {
+  const u = new URL(baseUrl);
+  u.pathname = `/${DB_NAME}`;
+  return u.toString();
+}
+
+function pidOf(i: number): string {
+  const y = 1940 + (i % 80);
+  const digit = (y >= 2000 ? 2 : 0) + (i % 2);
+  return `008${digit}${String(y % 100).padStart(2, '0')}${String(i).padStart(6, '0')}`;
+}
+
+async function run(title: string, rate: number, path: () => string, apiKey: string) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}`,
+    connections: Math.max(10, Math.ceil(rate / 20)),
+    overallRate: rate,
+    duration: SECONDS,
+    headers: { authorization: `Bearer ${apiKey}` },
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }],
+  });
+  const rss = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text()).then((t) => /hub_datasets_api_process_resident_memory_bytes (\d+)/.exec(t)?.[1]);
+  const line = {
+    scenario: title,
+    targetRps: rate,
+    achievedRps: Math.round(result.requests.average),
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50ms: result.latency.p50,
+    p90ms: result.latency.p90,
+    p99ms: result.latency.p99,
+    maxMs: result.latency.max,
+    serviceRssMiB: rss ? Math.round(Number(rss) / 1048576) : null,
+  };
+  console.log(JSON.stringify(line));
+  return line;
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_SKIP_FILL !== '1') await fill();
+  const db = createDb(dbUrl(), { max: 2 });
+  const { apiKey } = await new GovernanceRepository(db).createApp({
+    name: 'bench',
+    purpose: 'load benchmark on synthetic data',
+    scopes: ['citizen.identity', 'citizen.address', 'citizen.civil-status'],
+    rateLimitPerMinute: 10_000_000,
+  });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
+    cwd: here,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl(),
+      HTTP_PORT: String(PORT),
+      KAFKA_BROKERS: endpoints.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      SCHEMA_REGISTRY_URL: endpoints.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+      CONSUMER_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`http://127.0.0.1:${PORT}/healthz`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rnd = (): number => 1 + Math.floor(Math.random() * N);
+    await run('warm-up', 200, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey);
+    const lookup = await run('lookup by personal number', LOOKUP_RPS, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey);
+    const search = await run('search name + birth year', SEARCH_RPS, () => {
+      const i = rnd();
+      const name = [SURNAMES[i % SURNAMES.length], MIDDLE[Math.floor(i / 7) % MIDDLE.length], GIVEN[Math.floor(i / 3) % GIVEN.length]].join(' ');
+      return `/citizens?name=${encodeURIComponent(foldKey(name))}&dob=${1940 + (i % 80)}`;
+    }, apiKey);
+    const logged = (await db('access_log').count({ n: '*' }).first()) as { n: string };
+    console.log(JSON.stringify({ dataset: N, accessLogRows: Number(logged.n), lookupP99Target: 20, lookupOk: lookup.p99ms <= 20, searchP99Target: 100, searchOk: search.p99ms <= 100 }));
+  } finally {
+    child.kill('SIGTERM');
+    await db.destroy();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { UnauthorizedError } from '@hub/errors';
+import { parseKey, verifySecret } from './api-keys.js';
+
+/** A registered application as the request pipeline sees it. */
+export interface Caller {
+  readonly appId: string;
+  readonly name: string;
+  readonly purpose: string;
+  readonly scopes: ReadonlySet<string>;
+  readonly rateLimitPerMinute: number;
+}
+
+export interface KeyRecord {
+  readonly keyId: string;
+  readonly secretHash: string;
+  readonly appId: string;
+  readonly name: string;
+  readonly purpose: string;
+  readonly scopes: readonly string[];
+  readonly rateLimitPerMinute: number;
+}
+
+/** What authentication needs from storage: an active key of an active application. */
+export interface KeyStore {
+  findActiveKey(keyId: string): Promise<KeyRecord | undefined>;
+}
+
+/**
+ * Authenticates API keys. scrypt is deliberately slow, so a verified key is cached for a short
+ * time under the SHA-256 of the full key (never the key itself): revocation and scope changes take
+ * effect within `ttlMs`.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, { caller: Caller; until: number }>();
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async authenticate(apiKey: string | undefined): Promise<Caller> {
+    if (apiKey === undefined || apiKey === '') throw new UnauthorizedError('credentials required: send the API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>"');
+    const digest = createHash('sha256').update(apiKey).digest('base64');
+    const hit = this.cache.get(digest);
+    if (hit && hit.until > this.now()) return hit.caller;
+    this.cache.delete(digest);
+    const parsed = parseKey(apiKey);
+    if (!parsed) throw new UnauthorizedError('the API key is malformed');
+    const record = await this.store.findActiveKey(parsed.keyId);
+    if (!record || !(await verifySecret(parsed.secret, record.secretHash))) throw new UnauthorizedError('the API key is unknown or revoked');
+    const caller: Caller = {
+      appId: record.appId,
+      name: record.name,
+      purpose: record.purpose,
+      scopes: new Set(record.scopes),
+      rateLimitPerMinute: record.rateLimitPerMinute,
+    };
+    if (this.ttlMs > 0) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(digest, { caller, until: this.now() + this.ttlMs });
+    }
+    return caller;
+  }
+}
