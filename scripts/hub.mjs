@@ -2,7 +2,7 @@
 // The hub's top-level commands (`npm start`, `npm test`, `npm stop`, `npm run infra:*`, …).
 // Plain Node.js with no dependencies: it must run on a fresh clone before `npm install`.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hubComponents } from './lib/components.mjs';
@@ -29,7 +29,7 @@ class StepFailed extends Error {
 }
 
 /** Run a command, streaming its output; optionally collect it for parsing. */
-function run(cmd, args, { env = {}, collect = false, allowFail = false } = {}) {
+function run(cmd, args, { env = {}, collect = false, allowFail = false, quiet = false } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: root,
@@ -38,7 +38,7 @@ function run(cmd, args, { env = {}, collect = false, allowFail = false } = {}) {
     });
     let out = '';
     child.stdout.on('data', (d) => {
-      process.stdout.write(d);
+      if (!quiet) process.stdout.write(d);
       if (collect) out += d.toString();
     });
     child.stderr.on('data', (d) => {
@@ -200,6 +200,12 @@ async function startComponents() {
     }
     const r = await supervisor.start(c);
     process.stdout.write(`  ${r.started ? '✓ started' : '● already running'}  ${c.name.padEnd(16)} pid ${r.pid}${c.url ? `  ${c.url}` : ''}\n`);
+    if (c.demoApp && !existsSync(c.demoApp.keyFile)) {
+      // The key is shown once by the CLI: keep it in .infra/ (gitignored), never in the console log.
+      const out = await run(c.demoApp.command[0], c.demoApp.command.slice(1), { env: c.env, collect: true, quiet: true });
+      const created = JSON.parse(out.out.slice(out.out.indexOf('{')));
+      writeFileSync(c.demoApp.keyFile, `${JSON.stringify({ appId: created.appId, apiKey: created.apiKey, scopes: created.scopes }, null, 2)}\n`, { mode: 0o600 });
+    }
   }
   return components;
 }
@@ -218,6 +224,19 @@ async function start() {
   process.stdout.write(`  Kafka:            ${ep.KAFKA_BROKERS}\n`);
   process.stdout.write(`  Schema registry:  ${ep.SCHEMA_REGISTRY_URL}\n`);
   process.stdout.write(`  PostgreSQL:       ${ep.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}\n`);
+  const { components } = hubComponents(root, ep);
+  for (const c of components) {
+    if (c.url) process.stdout.write(`  ${c.name.padEnd(17)} ${c.url}\n`);
+  }
+  const demoKey = join(root, '.infra', 'demo-app.json');
+  if (existsSync(demoKey)) {
+    const api = components.find((c) => c.name === 'datasets-api');
+    process.stdout.write(`  Khoá ứng dụng demo / demo app key: ${demoKey} (local demo only)\n`);
+    if (api) {
+      process.stdout.write(`    curl -H "X-Api-Key: $(node -p "require('./.infra/demo-app.json').apiKey")" ${api.url}/citizens?name=nguyen\n`);
+      process.stdout.write(`    API reference: ${api.url}/docs · catalogue: ${api.url}/catalogue\n`);
+    }
+  }
   process.stdout.write(`  Sở mô phỏng / demo departments: npx hub-departments status\n`);
   process.stdout.write(`  Nhật ký / logs:   .infra/logs/, .infra/departments/\n`);
   process.stdout.write(`  Dừng / stop:      npm stop\n`);

@@ -28,6 +28,18 @@ export function envExample(root, workspace) {
   return env;
 }
 
+const DEMO_SCOPES = [
+  'citizen.identity',
+  'citizen.contact',
+  'citizen.address',
+  'citizen.civil-status',
+  'business.registration',
+  'business.address',
+  'business.representative',
+  'dossier.processing',
+  'dossier.applicant',
+].join(',');
+
 function withDb(adminUrl, name) {
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
@@ -60,7 +72,28 @@ export function hubComponents(root, ep) {
       ready: `http://127.0.0.1:${PORTS.consolidation}/readyz`,
       url: `http://127.0.0.1:${PORTS.consolidation}`,
     },
+    {
+      name: 'datasets-api',
+      workspace: 'services/datasets-api',
+      migrate: [node, join(root, 'services/datasets-api/dist/cli.js'), 'migrate'],
+      command: [node, join(root, 'services/datasets-api/dist/main.js')],
+      env: {
+        ...envExample(root, 'services/datasets-api'),
+        ...common,
+        DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_datasets'),
+        MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_datasets'),
+        HTTP_PORT: String(PORTS.datasetsApi),
+        CONSOLIDATION_URL: `http://127.0.0.1:${PORTS.consolidation}`,
+      },
+      ready: `http://127.0.0.1:${PORTS.datasetsApi}/readyz`,
+      url: `http://127.0.0.1:${PORTS.datasetsApi}`,
+      // The demo application: every read scope, created once, its key kept in .infra/ (gitignored).
+      demoApp: {
+        command: [node, join(root, 'services/datasets-api/dist/cli.js'), 'apps', 'create', '--name', 'Demo portal (local)', '--purpose', 'local demo of the datasets API', '--scopes', DEMO_SCOPES],
+        keyFile: join(root, '.infra', 'demo-app.json'),
+      },
+    },
   ];
   const present = components.filter((c) => existsSync(join(root, c.workspace, 'dist')));
-  return { databases: ['hub_consolidation', 'hub_connectors'], components: present, connectorsDb };
+  return { databases: ['hub_consolidation', 'hub_connectors', 'hub_datasets'], components: present, connectorsDb };
 }
