@@ -85,6 +85,10 @@ export function splitAddress(input: string): string[] {
       // Only before a capitalised name or a number: "xã Yên Xá huyện …" must not split at "Xá".
       const next = text[at + 1 + (match[1]?.length ?? 0)] ?? '';
       if (next === next.toLowerCase() && !/\d/.test(next)) continue;
+      // A capitalised full word inside a segment is part of a name ("xã Sán Xả Hồ"), not a type
+      // word; inner type words are written in lower case or abbreviated ("huyện", "H.", "TP.").
+      const word = text.slice(at + 1, at + 1 + (match[1]?.length ?? 0));
+      if (/^\p{Lu}/u.test(word) && !word.endsWith('.') && word !== word.toUpperCase()) continue;
       const piece = text.slice(start, at).trim();
       // A piece that is only a type word ("xã" in "xã Xà Phìn") stays with what follows.
       if (

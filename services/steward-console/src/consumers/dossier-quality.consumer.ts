@@ -1,0 +1,38 @@
+import { ConsumerRunner, DeadLetterWriter, ok, type KafkaClient, type SchemaRegistry } from '@hub/kafka';
+import type { Logger } from '@hub/log';
+import { catalog, type DossierGolden } from '@hub/schemas';
+import type { QualityRepository } from '../db/quality.repository.js';
+
+export interface DossierQualityConsumerOptions {
+  readonly kafka: KafkaClient;
+  readonly registry: SchemaRegistry;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  readonly repository: QualityRepository;
+  readonly logger: Logger;
+  readonly sessionTimeoutMs?: number;
+}
+
+/**
+ * `<prefix>.dossier-quality`: dossier golden records from master.dossier into the console's
+ * `dossiers` table, from which the service-quality indicators are computed. Upserts only move
+ * forward in version, so redelivery and replays are harmless.
+ */
+export function createDossierQualityConsumer(o: DossierQualityConsumerOptions): ConsumerRunner<DossierGolden> {
+  return new ConsumerRunner<DossierGolden>({
+    kafka: o.kafka,
+    registry: o.registry,
+    groupId: o.groupId,
+    inputs: [{ topic: o.topic, subject: 'master.dossier-value', schema: catalog().forTopic('master.dossier') }],
+    deadLetters: new DeadLetterWriter(o.kafka, o.deadLetterTopic),
+    logger: o.logger,
+    fromBeginning: true,
+    ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+    handler: async (dossier, ctx) => {
+      await o.repository.upsert(dossier);
+      ctx.logger.debug({ masterId: dossier.masterId, eventId: dossier.eventId }, 'dossier_recorded');
+      return ok();
+    },
+  });
+}
