@@ -2,6 +2,7 @@
 // The hub's top-level commands (`npm start`, `npm test`, `npm stop`, `npm run infra:*`, …).
 // Plain Node.js with no dependencies: it must run on a fresh clone before `npm install`.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,6 +207,11 @@ async function startComponents() {
       const created = JSON.parse(out.out.slice(out.out.indexOf('{')));
       writeFileSync(c.demoApp.keyFile, `${JSON.stringify({ appId: created.appId, apiKey: created.apiKey, scopes: created.scopes }, null, 2)}\n`, { mode: 0o600 });
     }
+    if (c.demoUser && !existsSync(c.demoUser.file)) {
+      const password = randomBytes(12).toString('base64url');
+      await run(c.demoUser.command[0], c.demoUser.command.slice(1), { env: { ...c.env, CONSOLE_PASSWORD: password }, collect: true, quiet: true });
+      writeFileSync(c.demoUser.file, `${JSON.stringify({ username: 'demo', password, role: 'admin' }, null, 2)}\n`, { mode: 0o600 });
+    }
   }
   return components;
 }
@@ -236,6 +242,11 @@ async function start() {
       process.stdout.write(`    curl -H "X-Api-Key: $(node -p "require('./.infra/demo-app.json').apiKey")" ${api.url}/citizens?name=nguyen\n`);
       process.stdout.write(`    API reference: ${api.url}/docs · catalogue: ${api.url}/catalogue\n`);
     }
+  }
+  const steward = join(root, '.infra', 'demo-steward.json');
+  if (existsSync(steward)) {
+    const ui = components.find((c) => c.name === 'steward-console');
+    process.stdout.write(`  Bảng điều khiển / steward console: ${ui?.url ?? '(not running)'} — đăng nhập / log in as "demo", password in ${steward}\n`);
   }
   process.stdout.write(`  Sở mô phỏng / demo departments: npx hub-departments status\n`);
   process.stdout.write(`  Nhật ký / logs:   .infra/logs/, .infra/departments/\n`);

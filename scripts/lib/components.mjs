@@ -93,7 +93,28 @@ export function hubComponents(root, ep) {
         keyFile: join(root, '.infra', 'demo-app.json'),
       },
     },
+    {
+      name: 'steward-console',
+      workspace: 'services/steward-console',
+      migrate: [node, join(root, 'services/steward-console/dist/cli.js'), 'migrate'],
+      command: [node, join(root, 'services/steward-console/dist/main.js')],
+      env: {
+        ...envExample(root, 'services/steward-console'),
+        ...common,
+        DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_console'),
+        MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_console'),
+        HTTP_PORT: String(PORTS.console),
+        CONSOLIDATION_URL: `http://127.0.0.1:${PORTS.consolidation}`,
+      },
+      ready: `http://127.0.0.1:${PORTS.console}/readyz`,
+      url: `http://127.0.0.1:${PORTS.console}`,
+      // A demo admin account, created once, its password kept in .infra/ (gitignored).
+      demoUser: {
+        command: [node, join(root, 'services/steward-console/dist/cli.js'), 'users', 'create', 'demo', 'admin', 'Cán bộ demo'],
+        file: join(root, '.infra', 'demo-steward.json'),
+      },
+    },
   ];
   const present = components.filter((c) => existsSync(join(root, c.workspace, 'dist')));
-  return { databases: ['hub_consolidation', 'hub_connectors', 'hub_datasets'], components: present, connectorsDb };
+  return { databases: ['hub_consolidation', 'hub_connectors', 'hub_datasets', 'hub_console'], components: present, connectorsDb };
 }
