@@ -279,6 +279,41 @@ describe('bus against the real broker and registry', () => {
     );
   });
 
+  it('passes tombstones of a compacted topic to onTombstone, in order, instead of dead-lettering them', async () => {
+    const topic = await newTopic('tombstones');
+    const dlqTopic = await newTopic('tombstones-dlq');
+    const publisher = new Publisher({ kafka, registry, outputs: { ping: { topic, schema: PingV1 } }, registerSchemas: true });
+    await publisher.start();
+    await publisher.publish('ping', ping(1), { key: 'm-1' });
+    const raw = new Kafka({ clientId: 'tombstone-writer', brokers: endpoints.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'm-1', value: null }] });
+    await raw.disconnect();
+    await publisher.publish('ping', ping(2), { key: 'm-2' });
+    await publisher.stop();
+    const events: string[] = [];
+    const runner = new ConsumerRunner<Ping>({
+      kafka,
+      registry,
+      groupId: uniqueName('tomb'),
+      inputs: [{ topic, schema: PingV1 }],
+      deadLetters: new DeadLetterWriter(kafka, dlqTopic),
+      handler: (v) => {
+        events.push(`value ${v.n}`);
+        return Promise.resolve(ok());
+      },
+      onTombstone: (ctx) => {
+        events.push(`tombstone ${ctx.key ?? ''}`);
+        return Promise.resolve(ok());
+      },
+    });
+    runners.push(runner as ConsumerRunner<unknown>);
+    void runner.start();
+    await eventually(() => (events.length >= 3 ? true : undefined), { what: 'value, tombstone, value' });
+    expect(events).toEqual(['value 1', 'tombstone m-1', 'value 2']);
+    expect(runner.stats.deadLettered).toBe(0);
+  });
+
   it('retries a dependency failure with backoff, without dead-lettering, and keeps the order', async () => {
     const topic = await newTopic('retry');
     const publisher = new Publisher({

@@ -43,6 +43,12 @@ export interface ConsumerRunnerOptions<T> {
   readonly pauseMs?: number;
   readonly fromBeginning?: boolean;
   readonly sessionTimeoutMs?: number;
+  /**
+   * A message with a null value on a compacted topic is a tombstone (delete or merge-away), not a
+   * poison message. Given this handler, tombstones are passed to it in partition order; without
+   * it they are dead-lettered as NOT_WIRE_FORMAT (right for topics that never carry tombstones).
+   */
+  readonly onTombstone?: (ctx: MessageContext) => Promise<Outcome>;
 }
 
 export interface ConsumerStats {
@@ -195,7 +201,9 @@ export class ConsumerRunner<T> {
   ): Promise<Processed> {
     const codec = this.codecs.get(topic);
     const ctx = new LazyContext(topic, partition, message, this.logger);
+    const onTombstone = this.opts.onTombstone;
     const attempt = async (): Promise<Outcome> => {
+      if (message.value === null && onTombstone) return onTombstone(ctx);
       if (!codec) throw new Error(`no reader schema for topic ${topic}`);
       const decoded = codec.decodeIfSameSchema(message.value) ?? (await codec.decode(message.value));
       ctx.schemaId = decoded.schemaId;

@@ -29,6 +29,11 @@ export function createDossierQualityConsumer(o: DossierQualityConsumerOptions): 
     logger: o.logger,
     fromBeginning: true,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+    // Compacted topic: a null value means the dossier was deleted or merged away.
+    onTombstone: async (ctx) => {
+      if (ctx.key) await o.repository.markDeleted(ctx.key);
+      return ok();
+    },
     handler: async (dossier, ctx) => {
       await o.repository.upsert(dossier);
       ctx.logger.debug({ masterId: dossier.masterId, eventId: dossier.eventId }, 'dossier_recorded');

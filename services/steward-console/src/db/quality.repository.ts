@@ -35,6 +35,11 @@ export class QualityRepository {
     await this.db('dossiers').insert(row).onConflict('master_id').merge().where('dossiers.version', '<', row.version);
   }
 
+  /** A tombstone on master.dossier: the record was deleted or merged away; it leaves the indicators. */
+  async markDeleted(masterId: string): Promise<void> {
+    await this.db('dossiers').where('master_id', masterId).update({ deleted: true, updated_at: new Date() });
+  }
+
   private filtered(f: QualityFilter): Knex.QueryBuilder {
     const q = this.db('dossiers').where('deleted', false);
     if (f.agencyCode) q.where('receiving_agency_code', f.agencyCode);
