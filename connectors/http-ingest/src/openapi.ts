@@ -63,6 +63,7 @@ function recordSchema(entity: Entity): JsonSchema {
   };
   const nested: Record<string, { type: 'object'; properties: Record<string, JsonSchema> }> = {};
   for (const f of targetFields(entity).values()) {
+    if (f.itemOf !== undefined) continue; // array items are for mapped (non-canonical) pushes only
     const [head, tail] = f.path.split('.');
     if (tail && head) (nested[head] ??= { type: 'object', properties: {} }).properties[tail] = schemaOf(f);
     else properties[f.path] = schemaOf(f);

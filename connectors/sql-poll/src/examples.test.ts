@@ -12,4 +12,11 @@ describe('example configurations', () => {
       'civil-status-citizens',
     ]);
   });
+
+  it('the department configurations validate', () => {
+    const dir = fileURLToPath(new URL('../../config/departments/sql-poll', import.meta.url));
+    const ids = loadConfigFiles([dir], SqlPollConfigSchema).map((l) => l.config.id);
+    expect(ids).toHaveLength(8);
+    expect(ids).toContain('civil-status-ket-hon-vo');
+  });
 });

@@ -41,6 +41,8 @@ export const RuntimeEnvShape = {
     .default('true')
     .transform((v) => v === 'true'),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  /** Heartbeat topic; only tests and isolated demos change it. */
+  CONNECTOR_STATUS_TOPIC: z.string().min(1).default('hub.connector-status'),
 };
 export const RuntimeEnvSchema = z.object(RuntimeEnvShape);
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
@@ -53,6 +55,8 @@ export interface RuntimeDeps {
   readonly metrics: ConnectorMetrics;
   readonly logger: Logger;
   readonly registerSchemas: boolean;
+  /** Heartbeat topic when not `hub.connector-status` (CONNECTOR_STATUS_TOPIC). */
+  readonly statusTopic?: string;
 }
 
 export function topicsFor(config: ConnectorBaseConfig): {
@@ -104,7 +108,7 @@ export function buildPollingConnector(
     retry?: { baseMs: number; maxMs: number };
   } = {},
 ): PollingConnector {
-  const { sink, mapper, status } = connectorParts(config, deps, extra.statusTopic);
+  const { sink, mapper, status } = connectorParts(config, deps, extra.statusTopic ?? deps.statusTopic);
   return new PollingConnector({
     id: config.id,
     source,
@@ -155,6 +159,7 @@ export function createRuntimeDeps(env: RuntimeEnv, logger: Logger, clientId: str
     metrics: new ConnectorMetrics(undefined, { defaultMetrics: true }),
     logger,
     registerSchemas: env.REGISTER_SCHEMAS,
+    ...(env.CONNECTOR_STATUS_TOPIC === STATUS_TOPIC ? {} : { statusTopic: env.CONNECTOR_STATUS_TOPIC }),
   };
 }
 

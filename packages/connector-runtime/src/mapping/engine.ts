@@ -104,7 +104,10 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   const parts = path.split('.');
   let cur = target;
   for (const part of parts.slice(0, -1)) {
-    const next = (cur[part] ??= {}) as Record<string, unknown>;
+    // `civilEvents[]`: the record's one item of that array.
+    const next = part.endsWith('[]')
+      ? (((cur[part.slice(0, -2)] ??= [{}]) as Record<string, unknown>[])[0] as Record<string, unknown>)
+      : ((cur[part] ??= {}) as Record<string, unknown>);
     cur = next;
   }
   cur[parts[parts.length - 1] ?? path] = value;

@@ -107,6 +107,7 @@ export type MappingInput = z.input<typeof MappingSchema>;
  */
 export function canonicalMapping(entity: Entity): Mapping {
   const fields: Record<string, FieldRule> = {};
-  for (const t of targetFields(entity).values()) fields[t.path] = { from: t.path, required: false };
+  for (const t of targetFields(entity).values())
+    if (t.itemOf === undefined) fields[t.path] = { from: t.path, required: false };
   return { entity, recordId: 'recordId', updatedAt: 'updatedAt', version: 'version', fields };
 }

@@ -32,6 +32,11 @@ export interface TargetField {
   /** The record cannot be published without a value (non-null and no default). */
   readonly required: boolean;
   readonly doc?: string;
+  /**
+   * Set for a field of an item of an array of records (`civilEvents[].kind`): the array's path. A
+   * source record maps to one item of that array (a birth registration row → one BIRTH event).
+   */
+  readonly itemOf?: string;
 }
 
 /** Fields the runtime fills itself; a mapping never names them. */
@@ -65,7 +70,7 @@ class Walker {
     return t;
   }
 
-  record(def: AvroObject, prefix: string, ns: string | undefined): void {
+  record(def: AvroObject, prefix: string, ns: string | undefined, itemOf?: string): void {
     const innerNs = typeof def.namespace === 'string' ? def.namespace : ns;
     for (const f of Array.isArray(def.fields) ? def.fields : []) {
       if (!isObject(f) || typeof f.name !== 'string') continue;
@@ -84,9 +89,11 @@ class Walker {
       this.field(
         `${prefix}${f.name}`,
         resolved,
-        !optional,
+        // Inside an array item nothing is required of the record: the array defaults to [].
+        !optional && itemOf === undefined,
         typeof f.doc === 'string' ? f.doc : undefined,
         innerNs,
+        itemOf,
       );
     }
   }
@@ -97,9 +104,17 @@ class Walker {
     required: boolean,
     doc: string | undefined,
     ns: string | undefined,
+    itemOf?: string,
   ): void {
     const push = (kind: TargetKind, symbols?: readonly string[]): void => {
-      this.fields.push({ path, kind, required, ...(symbols ? { symbols } : {}), ...(doc ? { doc } : {}) });
+      this.fields.push({
+        path,
+        kind,
+        required,
+        ...(symbols ? { symbols } : {}),
+        ...(doc ? { doc } : {}),
+        ...(itemOf ? { itemOf } : {}),
+      });
     };
     if (t === 'string') return push('string');
     if (t === 'int' || t === 'long') return push('int');
@@ -113,15 +128,18 @@ class Walker {
       if (name === 'hub.common.PrecisionDate') return push('precisionDate');
       if (name === 'hub.common.Address') return push('address');
       // Other nested records (the dossier applicant) are mapped field by field.
-      this.record(t, `${path}.`, ns);
+      this.record(t, `${path}.`, ns, itemOf);
       return;
     }
     if (t.type === 'array') {
       const items = this.resolve(t.items, ns);
       if (items === 'string') return push('stringList');
       if (isObject(items) && fullName(items).endsWith('.LegacyIdentifier')) return push('legacyIds');
+      // Arrays of other records (civil-status events): one source record gives one item, mapped
+      // field by field as `civilEvents[].kind`, `civilEvents[].date`, …
+      if (isObject(items) && items.type === 'record' && itemOf === undefined)
+        this.record(items, `${path}[].`, ns, path);
     }
-    // Arrays of other records (civil-status events) are not mappable from one source field.
   }
 }
 

@@ -1,0 +1,37 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../departments', import.meta.url));
+
+/** Each connector's own tests validate its folder against its schema; here: the folders themselves. */
+describe('department configurations', () => {
+  const files = readdirSync(root).flatMap((kind) =>
+    readdirSync(join(root, kind)).map((name) => ({
+      kind,
+      name,
+      doc: parse(readFileSync(join(root, kind, name), 'utf8')) as { id: string; kind: string },
+    })),
+  );
+
+  it('sit in the folder of their kind (CONNECTOR_CONFIG takes one folder per connector process)', () => {
+    for (const f of files)
+      expect(`${f.kind}/${f.name}: ${f.doc.kind}`).toBe(`${f.kind}/${f.name}: ${f.kind}`);
+  });
+
+  it('cover every simulated department, with unique ids', () => {
+    const ids = files.map((f) => f.doc.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const text = files.map((f) => readFileSync(join(root, f.kind, f.name), 'utf8')).join('\n');
+    for (const system of [
+      'civil-status',
+      'business-registry',
+      'one-stop',
+      'police-residence',
+      'social-protection',
+    ])
+      expect(text).toContain(`system: ${system}`);
+  });
+});

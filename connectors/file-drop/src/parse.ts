@@ -1,0 +1,133 @@
+import { parse as parseCsvText } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { decodeFile, repairField, type FileEncoding } from './encoding.js';
+import type { FileDropSourceConfig } from './config.js';
+
+export interface ParsedRow {
+  /** Line (CSV) or row (XLSX) number in the file, 1-based. */
+  readonly line: number;
+  readonly data: Record<string, unknown>;
+}
+
+export interface UnparsableRow {
+  readonly line: number;
+  readonly raw: string;
+  readonly problem: string;
+}
+
+export interface ParsedFile {
+  readonly rows: ParsedRow[];
+  readonly bad: UnparsableRow[];
+  readonly encoding: FileEncoding | 'xlsx';
+  /** Fields (headers included) whose legacy encoding was repaired. */
+  readonly repairedFields: number;
+}
+
+type ParseOptions = Pick<FileDropSourceConfig, 'csv' | 'xlsx' | 'headerRow' | 'legacyText'>;
+
+class Repairer {
+  count = 0;
+  constructor(private readonly opts: ParseOptions['legacyText']) {}
+  text(v: string): string {
+    if (!this.opts.repair) return v.normalize('NFC');
+    const r = repairField(v, this.opts.minConfidence);
+    if (r.from) this.count++;
+    return r.text;
+  }
+}
+
+function headersOf(cells: readonly unknown[], fix: Repairer): string[] {
+  const seen = new Map<string, number>();
+  return cells.map((c, i) => {
+    let name = fix.text(cellText(c)).trim() || `column_${i + 1}`;
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    if (n > 0) name = `${name}_${n + 1}`; // duplicate headers stay distinct
+    return name;
+  });
+}
+
+/** A CSV file: rows whose column count differs from the header's, or broken quoting, are unparsable. */
+export function parseCsv(bytes: Buffer, opts: ParseOptions): ParsedFile {
+  const { text, encoding } = decodeFile(bytes, opts.csv.encoding);
+  const fix = new Repairer(opts.legacyText);
+  const bad: UnparsableRow[] = [];
+  const records = parseCsvText(text, {
+    delimiter: opts.csv.delimiter,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_skip: (err, raw) => {
+      bad.push({
+        line: Number(err?.lines ?? 0),
+        raw: raw ?? '',
+        problem: err?.message ?? 'unreadable CSV record',
+      });
+      return undefined;
+    },
+  }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  const headerAt = records.findIndex((r) => r.info.lines >= opts.headerRow);
+  const header = records[headerAt];
+  if (!header) return { rows: [], bad, encoding, repairedFields: fix.count };
+  const columns = headersOf(header.record, fix);
+  const rows: ParsedRow[] = [];
+  for (const { record, info } of records.slice(headerAt + 1)) {
+    if (record.length !== columns.length) {
+      bad.push({
+        line: info.lines,
+        raw: record.join(opts.csv.delimiter),
+        problem: `has ${record.length} fields, the header has ${columns.length}`,
+      });
+      continue;
+    }
+    const data: Record<string, unknown> = {};
+    columns.forEach((c, i) => (data[c] = fix.text(record[i] ?? '')));
+    rows.push({ line: info.lines, data });
+  }
+  return { rows, bad: bad.sort((a, b) => a.line - b.line), encoding, repairedFields: fix.count };
+}
+
+/** Text of an exceljs cell value (rich text, formula results, hyperlinks, dates as ISO days). */
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'object') {
+    const o = v as { richText?: Array<{ text: string }>; result?: unknown; text?: unknown; error?: string };
+    if (Array.isArray(o.richText)) return o.richText.map((t) => t.text).join('');
+    if ('result' in o) return cellText(o.result);
+    if (o.text !== undefined) return cellText(o.text);
+    if (o.error) return '';
+  }
+  return JSON.stringify(v);
+}
+
+function cellValue(v: unknown, fix: Repairer): unknown {
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  const text = cellText(v);
+  return text === '' ? null : fix.text(text);
+}
+
+/** An XLSX workbook: the named sheet (or the first), header on `headerRow`. */
+export async function parseXlsx(bytes: Buffer, opts: ParseOptions): Promise<ParsedFile> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+  const sheet = opts.xlsx.sheet ? workbook.getWorksheet(opts.xlsx.sheet) : workbook.worksheets[0];
+  if (!sheet) throw new Error(`the workbook has no sheet ${opts.xlsx.sheet ?? ''}`.trim());
+  const fix = new Repairer(opts.legacyText);
+  const headerCells = (sheet.getRow(opts.headerRow).values as unknown[]).slice(1);
+  const columns = headersOf(headerCells, fix);
+  const rows: ParsedRow[] = [];
+  sheet.eachRow({ includeEmpty: false }, (row, line) => {
+    if (line <= opts.headerRow) return;
+    const values = (row.values as unknown[]).slice(1);
+    if (values.every((v) => v === null || v === undefined || v === '')) return;
+    const data: Record<string, unknown> = {};
+    columns.forEach((c, i) => (data[c] = cellValue(values[i], fix)));
+    rows.push({ line, data });
+  });
+  return { rows, bad: [], encoding: 'xlsx', repairedFields: fix.count };
+}

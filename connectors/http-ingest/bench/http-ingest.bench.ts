@@ -1,0 +1,170 @@
+/**
+ * npm run bench -w @hub/connector-http-ingest — events/s pushed over HTTP into Kafka, and the
+ * acknowledgement latency at a fixed 1,000 events/s, beside the bus alone, in one run on loopback.
+ *   1. bus alone: ObservationSink.publish of mapped observations in batches of 100;
+ *   2. batches: autocannon POSTs {records: [100 canonical citizens]} for --seconds, 10 connections;
+ *   3. p99 at 1,000 events/s: autocannon POSTs single records at an overall rate of 1,000 requests/s.
+ * A 2xx answer means Kafka acknowledged (acks=all). Needs `npm run infra:up`. Bounded in time.
+ */
+import autocannon from 'autocannon';
+import { cpus } from 'node:os';
+import { loadSettings, readEndpoints } from '@hub/infra-local';
+import {
+  ConnectorMetrics,
+  Mapper,
+  ObservationSink,
+  canonicalMapping,
+  type GoodRecord,
+} from '@hub/connector-runtime';
+import { createTestConnectorDb } from '@hub/connector-runtime/testing';
+import { createKafkaClient, deleteTestTopics, ensureTopics, SchemaRegistry } from '@hub/kafka';
+import { silentLogger } from '@hub/log';
+import { HttpIngestConfigSchema } from '../src/config.js';
+import { createIngestService } from '../src/service.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', 10);
+const PARTITIONS = arg('partitions', 6);
+const KEY = 'bench-key-0123456789abcdef0123456789abcdef';
+const endpoints = readEndpoints(loadSettings());
+if (!endpoints) throw new Error('no .infra/endpoints.json: run `npm run infra:up` first');
+const tag = Date.now().toString(36);
+const topics = {
+  citizen: `test.bench.hi-cit.${tag}`,
+  status: `test.bench.hi-st.${tag}`,
+  dlq: `test.bench.hi-dlq.${tag}`,
+};
+
+const citizen = (n: number) => ({
+  recordId: `P-${n}`,
+  updatedAt: '2025-05-01T08:00:00+07:00',
+  personalId: '008185000123',
+  fullName: 'Hầu A Lềnh',
+  dateOfBirth: '05/03/1985',
+  sex: 'MALE',
+  ethnicity: 'Hmông',
+  permanentAddress: 'Thôn Nà Vài, Xã Yên Minh, Tỉnh Tuyên Quang',
+  fatherName: 'Hầu A Páo',
+  motherName: 'Giàng Thị Dế',
+});
+
+async function main(): Promise<void> {
+  const kafka = createKafkaClient({
+    brokers: endpoints!.KAFKA_BROKERS.split(','),
+    clientId: 'bench-http-ingest',
+    logger: silentLogger(),
+  });
+  const registry = new SchemaRegistry(endpoints!.SCHEMA_REGISTRY_URL);
+  const db = await createTestConnectorDb(endpoints!.DATABASE_URL);
+  const deadline = setTimeout(() => process.exit(1), 60_000 + SECONDS * 3000);
+  await ensureTopics(
+    kafka,
+    Object.values(topics).map((name) => ({ name, partitions: PARTITIONS, replicationFactor: 1, config: {} })),
+  );
+  const config = HttpIngestConfigSchema.parse({
+    id: 'http-ingest',
+    kind: 'http-ingest',
+    bodyLimit: '1mb',
+    maxBatchRecords: 1000,
+    rateLimitPerMinute: 0,
+    heartbeatIntervalMs: 60_000,
+    topics: { observations: { citizen: topics.citizen }, status: topics.status },
+    sources: [{ system: 'bench-police', apiKeyEnv: 'KEY', entities: { citizen: {} } }],
+  });
+  const service = createIngestService(config, {
+    kafka,
+    registry,
+    registerSchemas: true,
+    db: db.db,
+    metrics: new ConnectorMetrics(),
+    logger: silentLogger(),
+    keyEnv: { KEY },
+  });
+  const port = await service.start(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${port}/v1/sources/bench-police/citizens`;
+  const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
+  try {
+    // 1. the bus alone, same records mapped the same way
+    const mapper = new Mapper(canonicalMapping('citizen'), { system: 'bench-police', connectorId: 'bench' });
+    const good: GoodRecord[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const m = mapper.map({ data: citizen(i) });
+      if (m.ok) good.push({ key: m.key, value: m.value, recordId: m.recordId, raw: m.raw });
+    }
+    const sink = new ObservationSink({
+      kafka,
+      registry,
+      entity: 'citizen',
+      topics: { observations: topics.citizen, deadLetter: topics.dlq, status: topics.status },
+      connectorId: 'bench',
+      connectorKind: 'http-ingest',
+      sourceSystem: 'bench-police',
+      registerSchemas: true,
+    });
+    await sink.start();
+    await sink.publish(good.slice(0, 10));
+    let t0 = performance.now();
+    for (let i = 0; i < good.length; i += 100) await sink.publish(good.slice(i, i + 100));
+    const busRate = Math.round((good.length / (performance.now() - t0)) * 1000);
+    await sink.stop();
+
+    // warm-up of the HTTP path
+    await autocannon({
+      url: `${base}/batch`,
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ records: [citizen(0)] }),
+      amount: 50,
+      connections: 2,
+    });
+    // 2. batches of 100
+    const batch = JSON.stringify({ records: Array.from({ length: 100 }, (_, i) => citizen(i)) });
+    t0 = performance.now();
+    const b = await autocannon({
+      url: `${base}/batch`,
+      method: 'POST',
+      headers,
+      body: batch,
+      connections: 10,
+      duration: SECONDS,
+    });
+    const batchSeconds = (performance.now() - t0) / 1000;
+    const eventsPerSecond = Math.round((b['2xx'] * 100) / batchSeconds);
+    // 3. single records at 1,000 events/s
+    const single = await autocannon({
+      url: base,
+      method: 'POST',
+      headers,
+      body: JSON.stringify(citizen(1)),
+      connections: 50,
+      overallRate: 1000,
+      duration: SECONDS,
+    });
+    const lines = [
+      `http-ingest benchmark — ${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, loopback, ${PARTITIONS} partitions, acks=all`,
+      '',
+      '| measurement | result |',
+      '|---|---|',
+      `| bus alone (batches of 100) | ${busRate} events/s |`,
+      `| **batches of 100 over HTTP**, 10 connections, ${SECONDS} s | **${eventsPerSecond} events/s** (${b['2xx']} × 2xx, ${b.non2xx} non-2xx, ${b.errors} errors; latency p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms) |`,
+      `| **single records at 1,000/s**, ${SECONDS} s | **p99 ${single.latency.p99} ms**, p50 ${single.latency.p50} ms, max ${single.latency.max} ms; ${Math.round(single.requests.average)} req/s achieved, ${single['2xx']} × 2xx, ${single.non2xx} non-2xx, ${single.errors} errors |`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    clearTimeout(deadline);
+    await service.stop();
+    await deleteTestTopics(kafka, Object.values(topics)).catch(() => undefined);
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
