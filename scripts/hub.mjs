@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hubComponents } from './lib/components.mjs';
+import { demoSecret, hubComponents } from './lib/components.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
 import { ensureChromium, ensureMariaDb } from './lib/system.mjs';
 
@@ -185,7 +185,8 @@ const departmentsCli = () => join(root, 'infra', 'departments', 'dist', 'cli', '
 
 async function startDepartments() {
   step('Khởi động các hệ thống sở mô phỏng', 'starting the simulated department systems (demo data)');
-  await run(process.execPath, [departmentsCli(), 'up']);
+  // The police system pushes to http-ingest with its own key (created once, kept in .infra/).
+  await run(process.execPath, [departmentsCli(), 'up'], { env: { DEPT_PUSH_API_KEY: demoSecret(root, 'police-push') } });
 }
 
 function endpoints() {

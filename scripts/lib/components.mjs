@@ -1,13 +1,14 @@
 // The hub's own processes as `npm start` runs them for the demo: which databases they own, how
 // they migrate, how they start, where they answer. Local values only (development and demo);
 // production sets the same variables in its deployment (infra/deploy).
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Ports of the demo. Each service's README documents its variables. */
 export const PORTS = {
   consolidation: 8280,
-  ingest: 8290,
+  ingest: 4620,
   ingestOps: 9465,
   sqlPollOps: 9464,
   restPollOps: 9466,
@@ -46,6 +47,49 @@ function withDb(adminUrl, name) {
   return u.toString();
 }
 
+/** A demo secret created once per checkout and kept in .infra/ (gitignored). */
+export function demoSecret(root, name) {
+  const file = join(root, '.infra', `demo-${name}.key`);
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The connectors, each with the department configurations of its kind (connectors/config/departments). */
+function connector(root, kind, ep, common, connectorsDb) {
+  const node = process.execPath;
+  const ops = { 'sql-poll': PORTS.sqlPollOps, 'rest-poll': PORTS.restPollOps, 'file-drop': PORTS.fileDropOps, 'http-ingest': PORTS.ingestOps }[kind];
+  const config = join(root, 'connectors/config/departments', kind, kind === 'http-ingest' ? 'http-ingest.yaml' : '');
+  const perKind = {
+    'sql-poll': {
+      CIVIL_STATUS_DB_URL: withDb(ep.DATABASE_URL, 'dept_civil_status'),
+      BUSINESS_REGISTRY_DB_URL: 'mysql://root:@127.0.0.1:3306/dept_business_registry',
+    },
+    'rest-poll': { ONE_STOP_API_URL: 'http://127.0.0.1:4610', ONE_STOP_API_KEY: 'demo-one-stop-key' },
+    'file-drop': { SOCIAL_PROTECTION_DROP_DIR: join(root, '.infra', 'departments', 'drop') },
+    'http-ingest': { HTTP_PORT: String(PORTS.ingest), INGEST_KEY_POLICE_RESIDENCE: demoSecret(root, 'police-push') },
+  }[kind];
+  return {
+    name: `connector-${kind}`,
+    workspace: `connectors/${kind}`,
+    migrate: [node, join(root, `connectors/${kind}/dist/main.js`), 'migrate'],
+    command: [node, join(root, `connectors/${kind}/dist/main.js`)],
+    env: {
+      ...envExample(root, `connectors/${kind}`),
+      ...common,
+      CONNECTOR_DATABASE_URL: connectorsDb,
+      CONNECTOR_CONFIG: config,
+      OPS_PORT: String(ops),
+      OPS_HOST: '127.0.0.1',
+      ...perKind,
+    },
+    ready: `http://127.0.0.1:${ops}/readyz`,
+    url: kind === 'http-ingest' ? `http://127.0.0.1:${PORTS.ingest}` : `http://127.0.0.1:${ops}/connectors`,
+  };
+}
+
 /**
  * @param {string} root repository root
  * @param {{ KAFKA_BROKERS: string, SCHEMA_REGISTRY_URL: string, DATABASE_URL: string }} ep
@@ -72,6 +116,7 @@ export function hubComponents(root, ep) {
       ready: `http://127.0.0.1:${PORTS.consolidation}/readyz`,
       url: `http://127.0.0.1:${PORTS.consolidation}`,
     },
+    ...['sql-poll', 'rest-poll', 'file-drop', 'http-ingest'].map((kind) => connector(root, kind, ep, common, connectorsDb)),
     {
       name: 'datasets-api',
       workspace: 'services/datasets-api',
