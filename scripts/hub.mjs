@@ -272,7 +272,8 @@ async function stop() {
     }
   }
   if (existsSync(departmentsCli())) await run(process.execPath, [departmentsCli(), 'down'], { allowFail: true });
-  await run(process.execPath, [infraCli(), 'down']);
+  // `--keep-infra`: stop the hub and the demo departments but leave Kafka, the registry and PostgreSQL up.
+  if (!process.argv.includes('--keep-infra')) await run(process.execPath, [infraCli(), 'down']);
 }
 
 async function infra(sub) {

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '@hub/testing';
+
+/**
+ * The README's first command, run as a newcomer would (issue 9): `npm start` brings up the demo
+ * departments, connectors, consolidation, datasets API and console; data flows from the simulated
+ * departments into the master datasets; running it twice starts nothing twice; `npm stop` stops what
+ * it started. (The infrastructure is already up from the test run, as it would be after a first start.)
+ */
+const root = resolve(import.meta.dirname, '..', '..');
+const hub = (...args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'scripts', 'hub.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 900_000 });
+
+const PIDS = ['consolidation', 'connector-sql-poll', 'connector-rest-poll', 'connector-file-drop', 'connector-http-ingest', 'datasets-api', 'steward-console'];
+const pidOf = (name: string) => {
+  const f = join(root, '.infra', 'pids', `hub-${name}.pid`);
+  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
+};
+const alive = (pid: number | undefined) => {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterAll(() => {
+  hub('stop', '--keep-infra');
+}, 180_000);
+
+describe('npm start (the demo)', () => {
+  it('runs the whole hub with its demo departments; data reaches the datasets API; stop stops it', async () => {
+    const first = hub('start');
+    expect(first.status, `${first.stdout}\n${first.stderr}`).toBe(0);
+    expect(first.stdout).toContain('http://127.0.0.1:8300');
+    for (const name of PIDS) expect(alive(pidOf(name)), `${name} runs`).toBe(true);
+
+    const { apiKey } = JSON.parse(readFileSync(join(root, '.infra', 'demo-app.json'), 'utf8')) as { apiKey: string };
+    // Golden citizens consolidated from more than one department appear in the read API.
+    const merged = await eventually(
+      async () => {
+        const res = await fetch('http://127.0.0.1:8300/citizens?name=nguyen&limit=50', { headers: { 'X-Api-Key': apiKey } });
+        if (!res.ok) return undefined;
+        const body = (await res.json()) as { items: { sources: { system: string }[] }[] };
+        return body.items.find((c) => new Set(c.sources.map((s) => s.system)).size >= 2);
+      },
+      { timeoutMs: 300_000, intervalMs: 2000, what: 'a citizen consolidated from two departments' },
+    );
+    expect(merged.sources.length).toBeGreaterThanOrEqual(2);
+    expect((await fetch('http://127.0.0.1:8300/citizens?name=nguyen')).status).toBe(401);
+    const login = await fetch('http://127.0.0.1:8310/login');
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('Đăng nhập');
+
+    // Twice: nothing starts twice.
+    const pidsBefore = PIDS.map(pidOf);
+    const second = hub('start');
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain('already running');
+    expect(PIDS.map(pidOf)).toEqual(pidsBefore);
+
+    const stop = hub('stop', '--keep-infra');
+    expect(stop.status, stop.stderr).toBe(0);
+    for (const pid of pidsBefore) expect(alive(pid)).toBe(false);
+  }, 900_000);
+});
