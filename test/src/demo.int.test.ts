@@ -52,6 +52,34 @@ describe('npm start (the demo)', () => {
       { timeoutMs: 300_000, intervalMs: 2000, what: 'a citizen consolidated from two departments' },
     );
     expect(merged.sources.length).toBeGreaterThanOrEqual(2);
+
+    // Every simulated department reached the master datasets.
+    const get = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`http://127.0.0.1:8300${path}`, { headers: { 'X-Api-Key': apiKey } });
+      expect(res.status, path).toBe(200);
+      return (await res.json()) as T;
+    };
+    type Page = { items: { sources?: { system: string }[] }[]; nextCursor: string | null };
+    const systemsIn = async (path: string, wanted: readonly string[]): Promise<Set<string>> => {
+      const seen = new Set<string>();
+      await eventually(
+        async () => {
+          let cursor: string | null = null;
+          for (let page = 0; page < 30; page++) {
+            const body: Page = await get<Page>(`${path}${path.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+            for (const item of body.items) for (const s of item.sources ?? []) seen.add(s.system);
+            if (wanted.every((w) => seen.has(w)) || !body.nextCursor) break;
+            cursor = body.nextCursor;
+          }
+          return wanted.every((w) => seen.has(w)) ? true : undefined;
+        },
+        { timeoutMs: 300_000, intervalMs: 3000, what: `sources ${wanted.join(', ')} in ${path}` },
+      );
+      return seen;
+    };
+    await systemsIn('/citizens?name=nguyen', ['civil-status', 'police-residence', 'social-protection']);
+    await systemsIn('/businesses', ['business-registry']);
+    await systemsIn('/dossiers', ['one-stop']);
     expect((await fetch('http://127.0.0.1:8300/citizens?name=nguyen')).status).toBe(401);
     const login = await fetch('http://127.0.0.1:8310/login');
     expect(login.status).toBe(200);
