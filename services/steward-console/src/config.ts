@@ -56,6 +56,8 @@ export const ConfigSchema = z
     /** Base URL of the consolidation's internal steward API; the review pages say so when absent. */
     CONSOLIDATION_URL: optionalUrl,
     SESSION_TTL_MINUTES: z.coerce.number().int().min(1).default(480),
+    /** Lifetime of API tokens issued by POST /api/tokens (`hub login`); 0 = until revoked. */
+    API_TOKEN_TTL_DAYS: z.coerce.number().int().min(0).default(90),
     /** Set true behind HTTPS so session cookies are never sent in clear text. */
     COOKIE_SECURE: bool.default(false),
   })

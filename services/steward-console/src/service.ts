@@ -93,6 +93,7 @@ export function createStewardConsole(o: StewardConsoleOptions): StewardConsole {
     logger: logger.child({ component: 'http' }),
     now,
     sessionTtlMs: config.SESSION_TTL_MINUTES * 60_000,
+    apiTokenTtlMs: config.API_TOKEN_TTL_DAYS === 0 ? null : config.API_TOKEN_TTL_DAYS * 86_400_000,
     cookieSecure: config.COOKIE_SECURE,
     webhookConfigured: config.ALERT_WEBHOOK_URL !== undefined,
     ready: async () => {

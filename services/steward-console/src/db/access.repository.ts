@@ -31,6 +31,32 @@ const toUser = (r: UserRow): User => ({ id: Number(r.id), username: r.username, 
 /** Session tokens are stored hashed: a copy of the table does not let anyone log in. */
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
+/** An API token as listed (never the token itself: only its hash is stored). */
+export interface ApiTokenInfo {
+  readonly id: number;
+  readonly username: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+interface ApiTokenRow {
+  id: string;
+  username: string;
+  name: string;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const time = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+/** Recognisable in logs, secret scanners and config files; the rest is 256 random bits. */
+export const API_TOKEN_PREFIX = 'hubc_';
+
 export interface AuditEntry {
   readonly username: string;
   readonly action: string;
@@ -89,6 +115,54 @@ export class AccessRepository {
 
   async pruneSessions(now: number): Promise<void> {
     await this.db('sessions').where('expires_at', '<=', new Date(now)).delete();
+  }
+
+  /** A new API token for a user; the token is returned once and only its hash is kept. */
+  async createApiToken(userId: number, name: string, expiresAt: number | null): Promise<{ id: number; token: string }> {
+    const token = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const rows: { id: string }[] = await this.db('api_tokens')
+      .insert({ token_hash: hashToken(token), user_id: userId, name, expires_at: expiresAt === null ? null : new Date(expiresAt) })
+      .returning('id');
+    const [row] = rows;
+    if (!row) throw new Error('insert returned nothing');
+    return { id: Number(row.id), token };
+  }
+
+  /** The user a bearer token acts as: unknown, revoked, expired tokens and disabled users give undefined. */
+  async findApiToken(token: string, now: number): Promise<{ tokenId: number; user: User } | undefined> {
+    const row = (await this.db('api_tokens as t')
+      .join('users as u', 'u.id', 't.user_id')
+      .select('u.*', 't.id as token_id', 't.last_used_at')
+      .where('t.token_hash', hashToken(token))
+      .whereNull('t.revoked_at')
+      .where((q) => void q.whereNull('t.expires_at').orWhere('t.expires_at', '>', new Date(now)))
+      .where('u.disabled', false)
+      .first()) as (UserRow & { token_id: string; last_used_at: Date | null }) | undefined;
+    if (!row) return undefined;
+    // At most one write a minute per token: "last used" is for spotting stale tokens, not an audit trail.
+    if (row.last_used_at === null || now - row.last_used_at.getTime() > 60_000) {
+      await this.db('api_tokens').where('id', row.token_id).update({ last_used_at: new Date(now) });
+    }
+    return { tokenId: Number(row.token_id), user: toUser(row) };
+  }
+
+  async listApiTokens(username?: string): Promise<ApiTokenInfo[]> {
+    const q = this.db('api_tokens as t').join('users as u', 'u.id', 't.user_id').select('t.*', 'u.username').orderBy('t.id');
+    if (username) q.where('u.username', username);
+    return ((await q) as ApiTokenRow[]).map((r) => ({
+      id: Number(r.id),
+      username: r.username,
+      name: r.name,
+      createdAt: r.created_at.getTime(),
+      expiresAt: time(r.expires_at),
+      lastUsedAt: time(r.last_used_at),
+      revokedAt: time(r.revoked_at),
+    }));
+  }
+
+  /** True when a token was revoked now (false: unknown or already revoked). */
+  async revokeApiToken(id: number, now: number): Promise<boolean> {
+    return (await this.db('api_tokens').where('id', id).whereNull('revoked_at').update({ revoked_at: new Date(now) })) > 0;
   }
 
   async audit(e: AuditEntry, trx?: Knex.Transaction): Promise<void> {

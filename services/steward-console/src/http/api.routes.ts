@@ -25,7 +25,8 @@ export function apiRoutes(d: ConsoleDeps): Router {
   /** Who is logged in, and the CSRF token API clients send back in `x-csrf-token`. */
   r.get('/api/session', (_req, res) => {
     const user = currentUser(res);
-    res.json({ user: { username: user.username, displayName: user.displayName, role: user.role }, csrfToken: state(res).session?.csrfToken });
+    const s = state(res);
+    res.json({ user: { username: user.username, displayName: user.displayName, role: user.role }, auth: s.tokenId === undefined ? 'session' : 'token', csrfToken: s.tokenId === undefined ? s.session?.csrfToken : null });
   });
 
   r.get('/api/health', async (_req, res) => {

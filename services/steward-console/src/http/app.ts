@@ -3,13 +3,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError, errorMessage } from '@hub/errors';
+import { AppError, errorMessage, UnauthorizedError } from '@hub/errors';
 import { apiRoutes } from './api.routes.js';
 import { authRoutes } from './auth.routes.js';
+import { LoginThrottle } from './login-throttle.js';
 import type { ConsoleDeps } from './deps.js';
 import { pageRoutes } from './pages.routes.js';
 import { reviewRoutes } from './review.routes.js';
 import { SESSION_COOKIE, csrfMiddleware, isApi, languageMiddleware, pageContext, requireLogin, state } from './session.js';
+import { tokenRoutes } from './token.routes.js';
 import { errorPage } from './views/html.js';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
@@ -65,10 +67,19 @@ export function createHttpApp(d: ConsoleDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(express.json({ limit: '256kb' }));
   app.use(languageMiddleware(cookie));
-  app.use(async (_req, res, next) => {
+  app.use(async (req, res, next) => {
     const s = state(res);
     const token = s.cookies[SESSION_COOKIE];
     try {
+      // A bearer token, when sent, decides alone: a bad one is refused, never replaced by a cookie.
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
+      if (bearer !== undefined) {
+        const found = await d.access.findApiToken(bearer, d.now());
+        if (!found) return next(new UnauthorizedError('Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi / API token invalid, expired or revoked'));
+        s.tokenId = found.tokenId;
+        s.session = { user: found.user, csrfToken: '', expiresAt: Number.POSITIVE_INFINITY };
+        return next();
+      }
       s.session = token ? await d.access.findSession(token, d.now()) : undefined;
       next();
     } catch (e) {
@@ -76,7 +87,9 @@ export function createHttpApp(d: ConsoleDeps): express.Express {
     }
   });
   app.use(csrfMiddleware);
-  app.use(authRoutes({ access: d.access, sessionTtlMs: d.sessionTtlMs, cookie, now: d.now }));
+  const throttle = new LoginThrottle(d.now);
+  app.use(authRoutes({ access: d.access, sessionTtlMs: d.sessionTtlMs, cookie, now: d.now, throttle }));
+  app.use(tokenRoutes({ access: d.access, now: d.now, throttle, ipThrottle: new LoginThrottle(d.now, 20), tokenTtlMs: d.apiTokenTtlMs }));
   app.use(requireLogin);
   app.use(apiRoutes(d));
   app.use(pageRoutes(d));

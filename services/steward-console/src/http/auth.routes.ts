@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AccessRepository } from '../db/access.repository.js';
 import { verifyPassword } from '../domain/access.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { html, layout, tr, type PageContext } from './views/html.js';
 import { SESSION_COOKIE, newLoginCsrf, pageContext, safeNext, setCookie, state, type CookieOptions } from './session.js';
 
@@ -9,23 +10,8 @@ export interface AuthDeps {
   readonly sessionTtlMs: number;
   readonly cookie: CookieOptions;
   readonly now: () => number;
-}
-
-/** Failed logins per username: after 5 within 15 minutes the account is refused for 15 minutes. */
-class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
-  constructor(private readonly now: () => number) {}
-  blocked(username: string): boolean {
-    const recent = (this.failures.get(username) ?? []).filter((t) => this.now() - t < 15 * 60_000);
-    this.failures.set(username, recent);
-    return recent.length >= 5;
-  }
-  fail(username: string): void {
-    this.failures.set(username, [...(this.failures.get(username) ?? []), this.now()]);
-  }
-  clear(username: string): void {
-    this.failures.delete(username);
-  }
+  /** Shared with POST /api/tokens (token.routes.ts). */
+  readonly throttle: LoginThrottle;
 }
 
 function loginPage(ctx: PageContext, csrf: string, next: string, error?: string): string {
@@ -45,7 +31,7 @@ function loginPage(ctx: PageContext, csrf: string, next: string, error?: string)
 
 export function authRoutes(d: AuthDeps): Router {
   const r = Router();
-  const throttle = new LoginThrottle(d.now);
+  const throttle = d.throttle;
 
   r.get('/login', (req: Request, res: Response) => {
     const csrf = newLoginCsrf(res, d.cookie);

@@ -30,6 +30,8 @@ export interface ConsoleDeps {
   readonly logger: Logger;
   readonly now: () => number;
   readonly sessionTtlMs: number;
+  /** Lifetime of API tokens issued by POST /api/tokens; null = until revoked. */
+  readonly apiTokenTtlMs: number | null;
   readonly cookieSecure: boolean;
   readonly webhookConfigured: boolean;
   /** Readiness: dependencies reachable and consumers running. */

@@ -43,6 +43,8 @@ export interface RequestState {
   lang: Lang;
   cookies: Record<string, string>;
   session: Session | undefined;
+  /** Set when the request authenticated with `Authorization: Bearer <api token>` (no cookie, no CSRF). */
+  tokenId: number | undefined;
 }
 
 export const state = (res: Response): RequestState => res.locals as RequestState;
@@ -98,6 +100,10 @@ export class CsrfError extends AppError {
 export function csrfMiddleware(req: Request, _res: Response, next: NextFunction): void {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
   const s = state(_res);
+  // A bearer token is never attached by a browser on its own, so it cannot be forged cross-site.
+  if (s.tokenId !== undefined) return next();
+  // Trading a password for a token: authenticated by the password itself, answered as JSON only.
+  if (req.path === '/api/tokens') return next();
   const sent = req.header('x-csrf-token') ?? (req.body as { _csrf?: unknown } | undefined)?._csrf;
   const token = typeof sent === 'string' ? sent : undefined;
   if (req.path === '/login') {

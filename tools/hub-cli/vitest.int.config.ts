@@ -1,0 +1,3 @@
+import { integrationConfig } from '@hub/testing/vitest';
+
+export default integrationConfig();
