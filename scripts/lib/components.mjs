@@ -64,8 +64,8 @@ function connector(root, kind, ep, common, connectorsDb) {
   const config = join(root, 'connectors/config/departments', kind, kind === 'http-ingest' ? 'http-ingest.yaml' : '');
   const perKind = {
     'sql-poll': {
-      CIVIL_STATUS_DB_URL: withDb(ep.DATABASE_URL, 'dept_civil_status'),
-      BUSINESS_REGISTRY_DB_URL: 'mysql://root:@127.0.0.1:3306/dept_business_registry',
+      CIVIL_STATUS_DB_URL: 'mysql://root:@127.0.0.1:3306/dept_civil_status',
+      BUSINESS_REGISTRY_DB_URL: withDb(ep.DATABASE_URL, 'dept_business_registry'),
     },
     'rest-poll': { ONE_STOP_API_URL: 'http://127.0.0.1:4610', ONE_STOP_API_KEY: 'demo-one-stop-key' },
     'file-drop': { SOCIAL_PROTECTION_DROP_DIR: join(root, '.infra', 'departments', 'drop') },

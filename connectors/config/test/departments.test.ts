@@ -34,4 +34,23 @@ describe('department configurations', () => {
     ])
       expect(text).toContain(`system: ${system}`);
   });
+
+  it('read civil status from MariaDB and the business registry from PostgreSQL', () => {
+    const sql = files.filter((f) => f.kind === 'sql-poll') as unknown as Array<{
+      name: string;
+      doc: { source: { system: string; dialect: string; connectionEnv: string } };
+    }>;
+    const engines = new Map(
+      sql.map((f) => [
+        f.name,
+        `${f.doc.source.system} ${f.doc.source.dialect} ${f.doc.source.connectionEnv}`,
+      ]),
+    );
+    expect(sql.length).toBeGreaterThan(0);
+    for (const [name, line] of engines) {
+      if (name.startsWith('civil-status-'))
+        expect(`${name}: ${line}`).toBe(`${name}: civil-status mysql CIVIL_STATUS_DB_URL`);
+      else expect(`${name}: ${line}`).toBe(`${name}: business-registry postgres BUSINESS_REGISTRY_DB_URL`);
+    }
+  });
 });

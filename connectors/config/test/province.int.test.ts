@@ -38,14 +38,15 @@ const t = {
   status: uniqueName('prov-status'),
 };
 const dlqOf = (id: string) => `test.prov-dlq.${id}.${suffix}`;
+// As in the demo: civil status on MariaDB, the business registry on PostgreSQL.
 const civil: DatabaseTarget = {
-  client: 'pg',
-  serverUrl: endpoints.DATABASE_URL.replace(/\/[^/]*$/, ''),
+  client: 'mysql2',
+  serverUrl: 'mysql://root@127.0.0.1:3306',
   database: `dept_test_${suffix}_civil`,
 };
 const business: DatabaseTarget = {
-  client: 'mysql2',
-  serverUrl: 'mysql://root@127.0.0.1:3306',
+  client: 'pg',
+  serverUrl: endpoints.DATABASE_URL.replace(/\/[^/]*$/, ''),
   database: `dept_test_${suffix}_biz`,
 };
 
@@ -150,8 +151,8 @@ beforeAll(async () => {
   const serverUrl = (target: DatabaseTarget) => `${target.serverUrl}/${target.database}`;
   start('sql-poll', {
     CONNECTOR_CONFIG: sql,
-    CIVIL_STATUS_DB_URL: serverUrl(civil),
-    BUSINESS_REGISTRY_DB_URL: serverUrl(business).replace('root@', 'root:@'),
+    CIVIL_STATUS_DB_URL: serverUrl(civil).replace('root@', 'root:@'),
+    BUSINESS_REGISTRY_DB_URL: serverUrl(business),
   });
   start('rest-poll', {
     CONNECTOR_CONFIG: rest,

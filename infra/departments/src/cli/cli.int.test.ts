@@ -25,14 +25,14 @@ async function freePort(): Promise<number> {
 describe('hub-departments up / status / down', () => {
   let dir = '';
   let env: NodeJS.ProcessEnv = {};
-  const civil = testDatabase('pg');
-  const business = testDatabase('mysql2');
+  const civil = testDatabase('mysql2');
+  const business = testDatabase('pg');
   const cli = async (...args: string[]) => JSON.parse((await run(process.execPath, ['--import', 'tsx', MAIN, ...args], { env, timeout: 120_000 })).stdout) as Record<string, unknown>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dept-test-run-'));
     const port = await freePort();
-    env = { ...process.env, HUB_DEPARTMENTS_DIR: dir, DEPT_CIVIL_STATUS_DB_URL: PG_URL, DEPT_BUSINESS_DB_URL: MARIADB_URL, DEPT_CIVIL_STATUS_DB: civil.database, DEPT_BUSINESS_DB: business.database, DEPT_ONE_STOP_PORT: String(port), DEPT_TICK_MS: '300', DEPT_TICK_CHANGES: '2', LOG_LEVEL: 'warn' };
+    env = { ...process.env, HUB_DEPARTMENTS_DIR: dir, DEPT_CIVIL_STATUS_DB_URL: MARIADB_URL, DEPT_BUSINESS_DB_URL: PG_URL, DEPT_CIVIL_STATUS_DB: civil.database, DEPT_BUSINESS_DB: business.database, DEPT_ONE_STOP_PORT: String(port), DEPT_TICK_MS: '300', DEPT_TICK_CHANGES: '2', LOG_LEVEL: 'warn' };
   });
   afterAll(async () => {
     await cli('down');
@@ -49,7 +49,9 @@ describe('hub-departments up / status / down', () => {
 
     const status = await cli('status');
     expect(status).toMatchObject({ running: true, ready: true });
-    const endpoints = status.endpoints as { oneStop: string };
+    const endpoints = status.endpoints as { oneStop: string; civilStatus: string; business: string };
+    expect(endpoints.civilStatus).toMatch(new RegExp(`^mysql://.*/${civil.database}$`));
+    expect(endpoints.business).toMatch(new RegExp(`^postgres(ql)?://.*/${business.database}$`));
     const res = await fetch(endpoints.oneStop.replace('/dossiers', '/counts'), { headers: { 'x-api-key': 'demo-one-stop-key' } });
     expect(res.status).toBe(200);
 

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createLogger } from '@hub/log';
 import { Departments } from '../runner/departments.js';
-import { loadDepartmentsConfig } from '../runner/config.js';
+import { clientOf, loadDepartmentsConfig } from '../runner/config.js';
 import type { RunPaths } from './paths.js';
 
 export interface StatusFile {
@@ -23,8 +23,8 @@ export async function serve(paths: RunPaths, env: NodeJS.ProcessEnv): Promise<vo
   const fileDrop = config.DEPT_FILE_DROP_DIR ?? paths.drop;
   const departments = new Departments({
     world: { seed: config.DEPT_SEED, people: config.DEPT_PEOPLE },
-    civilStatus: { client: 'pg', serverUrl: config.DEPT_CIVIL_STATUS_DB_URL, database: config.DEPT_CIVIL_STATUS_DB },
-    business: { client: 'mysql2', serverUrl: config.DEPT_BUSINESS_DB_URL, database: config.DEPT_BUSINESS_DB },
+    civilStatus: { client: clientOf(config.DEPT_CIVIL_STATUS_DB_URL), serverUrl: config.DEPT_CIVIL_STATUS_DB_URL, database: config.DEPT_CIVIL_STATUS_DB },
+    business: { client: clientOf(config.DEPT_BUSINESS_DB_URL), serverUrl: config.DEPT_BUSINESS_DB_URL, database: config.DEPT_BUSINESS_DB },
     oneStop: { port: config.DEPT_ONE_STOP_PORT, apiKeys: config.DEPT_ONE_STOP_API_KEYS, rateLimit: { perSecond: config.DEPT_ONE_STOP_RATE_PER_SECOND, burst: config.DEPT_ONE_STOP_RATE_BURST } },
     push: { targetUrl: config.DEPT_PUSH_TARGET_URL, apiKey: config.DEPT_PUSH_API_KEY },
     fileDropDir: fileDrop,

@@ -1,12 +1,21 @@
 /** Configuration of the department simulators (`hub-departments serve`), from environment variables. */
 import { z } from 'zod';
+import type { SqlClient } from '../sim/sql-store.js';
+
+const SCHEMES: Record<string, SqlClient> = { 'mysql:': 'mysql2', 'postgres:': 'pg', 'postgresql:': 'pg' };
+const SCHEME_MESSAGE = 'a mysql://, postgres:// or postgresql:// server URL';
+const knownScheme = (url: string): boolean => URL.canParse(url) && Object.hasOwn(SCHEMES, new URL(url).protocol);
 
 export const DepartmentsConfigSchema = z.object({
   DEPT_SEED: z.coerce.number().int().default(42),
   DEPT_PEOPLE: z.coerce.number().int().positive().default(2000),
-  /** Server URLs without a database; each department creates its own dept_* database. */
-  DEPT_CIVIL_STATUS_DB_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432'),
-  DEPT_BUSINESS_DB_URL: z.string().url().default('mysql://root@127.0.0.1:3306'),
+  /**
+   * Server URLs without a database; each department creates its own dept_* database. The scheme
+   * picks the engine (`mysql:` → MariaDB, `postgres:`/`postgresql:` → PostgreSQL):
+   * civil status runs on MariaDB, the business registry on PostgreSQL.
+   */
+  DEPT_CIVIL_STATUS_DB_URL: z.string().url().refine(knownScheme, SCHEME_MESSAGE).default('mysql://root@127.0.0.1:3306'),
+  DEPT_BUSINESS_DB_URL: z.string().url().refine(knownScheme, SCHEME_MESSAGE).default('postgres://postgres@127.0.0.1:5432'),
   DEPT_CIVIL_STATUS_DB: z.string().regex(/^dept_[a-z0-9_]+$/).default('dept_civil_status'),
   DEPT_BUSINESS_DB: z.string().regex(/^dept_[a-z0-9_]+$/).default('dept_business_registry'),
   DEPT_ONE_STOP_PORT: z.coerce.number().int().min(0).max(65535).default(4610),
@@ -22,6 +31,13 @@ export const DepartmentsConfigSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type DepartmentsConfig = Readonly<z.infer<typeof DepartmentsConfigSchema>>;
+
+/** The knex client for a server URL, by its scheme. */
+export function clientOf(url: string): SqlClient {
+  const client = SCHEMES[new URL(url).protocol];
+  if (!client) throw new Error(`unsupported database URL ${url}: ${SCHEME_MESSAGE}`);
+  return client;
+}
 
 export function loadDepartmentsConfig(env: NodeJS.ProcessEnv): DepartmentsConfig {
   const result = DepartmentsConfigSchema.safeParse(env);

@@ -1,5 +1,5 @@
 /**
- * Business registry on MariaDB (by default): doanh_nghiep, chi_nhanh, ho_kinh_doanh with
+ * Business registry on PostgreSQL (by default): doanh_nghiep, chi_nhanh, ho_kinh_doanh with
  * `updated_at`. Deletes are hard: a deleted row is simply gone, so connectors compare keys.
  */
 import type { Knex } from 'knex';

@@ -1,5 +1,5 @@
 /**
- * Civil-status registry on PostgreSQL (by default): tables cong_dan, khai_sinh, ket_hon, khai_tu,
+ * Civil-status registry on MariaDB (by default): tables cong_dan, khai_sinh, ket_hon, khai_tu,
  * `updated_at` on every row, soft delete through `da_xoa`. Live ticks register births, correct
  * records (new `updated_at`) and cancel registrations (soft delete).
  */

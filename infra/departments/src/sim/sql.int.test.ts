@@ -5,7 +5,7 @@ import type { SourceRecord } from '../departments/types.js';
 import { testDatabase } from '../test-support/databases.test-support.js';
 import { BusinessRegistrySimulator } from './business-registry.sim.js';
 import { CivilStatusSimulator } from './civil-status.sim.js';
-import { connect, dropDatabase } from './sql-store.js';
+import { connect, dropDatabase, type DatabaseTarget, type SqlClient } from './sql-store.js';
 
 const civil: SourceRecord[] = [];
 const business: SourceRecord[] = [];
@@ -22,9 +22,29 @@ const expected = (records: SourceRecord[]) => {
   }
   return out;
 };
+const ENGINE: Record<SqlClient, string> = { mysql2: 'MariaDB', pg: 'PostgreSQL' };
+/** A timestamp as read back (pg: Date; MariaDB through connect(): `YYYY-MM-DD HH:MM:SS.mmm` UTC) → ISO. */
+const iso = (v: unknown): string => (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`)).toISOString();
+/** Declared type and fractional-second precision of `updated_at`. */
+async function updatedAtColumn(target: DatabaseTarget, table: string): Promise<{ type: string; precision: number }> {
+  const db = connect(target);
+  try {
+    const q = db('information_schema.columns').where({ table_name: table, column_name: 'updated_at' });
+    const scoped = target.client === 'pg' ? q.andWhere({ table_catalog: target.database, table_schema: 'public' }) : q.andWhere({ table_schema: target.database });
+    const row = await scoped.first<Record<string, unknown> | undefined>({ type: 'data_type', precision: 'datetime_precision' });
+    return { type: String(row?.type), precision: Number(row?.precision) };
+  } finally {
+    await db.destroy();
+  }
+}
 
-describe('civil-status registry on PostgreSQL', () => {
-  const target = testDatabase('pg');
+// Each registry runs on its own engine in the demo (civil status: MariaDB, business registry:
+// PostgreSQL); the simulators are dialect-neutral, so both are also exercised on the other engine.
+describe.each<{ client: SqlClient; engine: string }>([
+  { client: 'mysql2', engine: 'MariaDB' },
+  { client: 'pg', engine: 'PostgreSQL (dialect-neutral check)' },
+])('civil-status registry on $engine', ({ client }) => {
+  const target = testDatabase(client);
   const sim = new CivilStatusSimulator(target);
   beforeAll(async () => {
     await sim.start();
@@ -44,7 +64,27 @@ describe('civil-status registry on PostgreSQL', () => {
       const row = await db('cong_dan').where('id', sample?.row.id as number).first<Record<string, unknown>>();
       expect(row?.ho_ten).toBe(sample?.row.ho_ten);
       expect(row?.so_giay_to).toBe(sample?.row.so_giay_to);
-      expect(new Date(row?.updated_at as Date).toISOString()).toBe(sample?.row.updated_at);
+      expect(iso(row?.updated_at)).toBe(sample?.row.updated_at);
+      expect(Number(row?.da_xoa)).toBe(sample?.row.da_xoa === true ? 1 : 0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it(`keeps updated_at to the millisecond on ${ENGINE[client]} (sql-poll's keyset cursor needs it)`, async () => {
+    for (const table of ['cong_dan', 'khai_sinh', 'ket_hon', 'khai_tu']) {
+      const col = await updatedAtColumn(target, table);
+      expect(col.type).toBe(client === 'pg' ? 'timestamp with time zone' : 'datetime');
+      expect(col.precision).toBeGreaterThanOrEqual(3);
+    }
+    const db = connect(target);
+    try {
+      await db('cong_dan').where('id', -1).delete();
+      await db('cong_dan').insert({ id: -1, ho_ten: 'Thử', updated_at: client === 'pg' ? '2025-07-01T01:02:03.456Z' : '2025-07-01 01:02:03.456', da_xoa: true });
+      const row = await db('cong_dan').where('id', -1).first<Record<string, unknown>>();
+      expect(iso(row?.updated_at)).toBe('2025-07-01T01:02:03.456Z');
+      expect(Number(row?.da_xoa)).toBe(1);
+      await db('cong_dan').where('id', -1).delete();
     } finally {
       await db.destroy();
     }
@@ -79,8 +119,11 @@ describe('civil-status registry on PostgreSQL', () => {
   });
 });
 
-describe('business registry on MariaDB', () => {
-  const target = testDatabase('mysql2');
+describe.each<{ client: SqlClient; engine: string }>([
+  { client: 'pg', engine: 'PostgreSQL' },
+  { client: 'mysql2', engine: 'MariaDB (dialect-neutral check)' },
+])('business registry on $engine', ({ client }) => {
+  const target = testDatabase(client);
   const sim = new BusinessRegistrySimulator(target);
   beforeAll(async () => {
     await sim.start();
@@ -98,7 +141,10 @@ describe('business registry on MariaDB', () => {
       const sample = business.find((r) => r.table === 'ho_kinh_doanh');
       const row = await db('ho_kinh_doanh').where('id', sample?.row.id as number).first<Record<string, unknown>>();
       expect(row?.chu_ho).toBe(sample?.row.chu_ho);
-      expect(String(row?.updated_at)).toBe(String(sample?.row.updated_at).replace('T', ' ').replace('Z', ''));
+      expect(iso(row?.updated_at)).toBe(sample?.row.updated_at);
+      const col = await updatedAtColumn(target, 'ho_kinh_doanh');
+      expect(col.type).toBe(client === 'pg' ? 'timestamp with time zone' : 'datetime');
+      expect(col.precision).toBeGreaterThanOrEqual(3);
     } finally {
       await db.destroy();
     }
@@ -109,7 +155,7 @@ describe('business registry on MariaDB', () => {
     try {
       const keysBefore = new Set((await db('ho_kinh_doanh').select('id')).map((r: { id: number }) => Number(r.id)));
       const branchesBefore = new Set((await db('chi_nhanh').select('ma_so_cn')).map((r: { ma_so_cn: string }) => r.ma_so_cn));
-      const before = new Date(Date.now() - 1000).toISOString().replace('T', ' ').replace('Z', '');
+      const before = new Date(Date.now() - 1000);
       let deleted = 0;
       let updated = 0;
       for (let i = 0; i < 10 && (deleted === 0 || updated === 0); i++) {
