@@ -6,6 +6,8 @@
  *
  *   DATABASE_URL=postgres://… npm run bench -w @hub/consolidation   (default: the launcher's PostgreSQL)
  *   BENCH_PERSONS=10000
+ *   BENCH_MODE=per-statement   the reference path (a statement per read and write) instead of the batch path
+ *   BENCH_PROFILE=1            the statements that cost the most time
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -130,9 +132,11 @@ async function main(): Promise<void> {
       topicTypes: new Map([['obs.citizen', 'citizen']]),
       metrics: createMetrics(),
       logger: silentLogger(),
+      mode: process.env.BENCH_MODE === 'per-statement' ? 'per-statement' : 'batch',
     });
     const size = 500;
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < observations.length; i += size) {
       const chunk = observations.slice(i, i + size);
       const messages: DecodedMessage<Observation>[] = chunk.map((value, j) => ({
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
       await handler(batch);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const used = process.cpuUsage(cpu);
     for (const [sql, e] of [...profile.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
       process.stderr.write(`${Math.round(e.ms)}ms ${e.n}x ${sql}\n`);
     }
@@ -193,11 +198,14 @@ async function main(): Promise<void> {
     }
     const rawSeconds = Number(process.hrtime.bigint() - rawStart) / 1e9;
     const result = {
+      mode: process.env.BENCH_MODE === 'per-statement' ? 'per-statement' : 'batch',
       observations: observations.length,
       persons,
       activeMasters: masters,
       seconds: Math.round(seconds * 100) / 100,
       observationsPerSecond: Math.round(observations.length / seconds),
+      // CPU time of this process (resolution in memory, JSON, the driver) while consolidating.
+      nodeCpuSeconds: Math.round((used.user + used.system) / 1e4) / 100,
       rawUpsertPerSecond: Math.round(observations.length / rawSeconds),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

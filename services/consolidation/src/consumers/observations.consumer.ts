@@ -5,7 +5,9 @@ import { ValidationError } from '@hub/errors';
 import type { Logger } from '@hub/log';
 import { lockKeys, type Consolidator } from '../domain/consolidator.js';
 import type { EntityKind } from '../domain/entity-kind.js';
+import type { ConsolidationStore } from '../domain/store.js';
 import type { EntityType, Observation } from '../domain/types.js';
+import { BatchStore } from '../db/batch-store.js';
 import { KnexStore } from '../db/knex-store.js';
 import { lockOffset, saveOffset } from '../db/offsets.repository.js';
 import type { Metrics } from '../metrics.js';
@@ -21,6 +23,11 @@ export interface ObservationHandlerDeps {
   readonly logger: Logger;
   /** Test seam: runs inside the transaction after every write, before COMMIT. */
   readonly beforeCommit?: (batch: ConsumedBatch<Observation>) => Promise<void>;
+  /**
+   * Resolve the batch as a set (prefetch, resolve in memory, bulk writes; the default) or with a
+   * statement per read and write (the reference the set-based path is tested against).
+   */
+  readonly mode?: 'batch' | 'per-statement';
 }
 
 /**
@@ -67,7 +74,10 @@ export function createObservationHandler(
         }
         count('dead_lettered');
       }
-      const store = new KnexStore(trx);
+      const store: ConsolidationStore =
+        deps.mode === 'per-statement'
+          ? new KnexStore(trx)
+          : new BatchStore(trx, deps.kinds, deps.consolidator.maxCandidates);
       const seen = await store.processedEventIds(valid.map((m) => m.value.eventId));
       const todo: DecodedMessage<Observation>[] = [];
       for (const m of valid) {
@@ -79,6 +89,11 @@ export function createObservationHandler(
         todo.push(m);
       }
       await store.lock(todo.flatMap((m) => lockKeys(kind, m.value)));
+      // In order: a later observation of the same entity sees the effects of the earlier ones.
+      await store.prepare?.(
+        type,
+        todo.map((m) => m.value),
+      );
       for (const m of todo) {
         const result = await deps.consolidator.apply(store, type, m.value);
         store.markProcessed(m.value.eventId, m.topic, m.partition, m.offset);

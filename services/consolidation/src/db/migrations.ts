@@ -1,6 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { ConfigError } from '@hub/errors';
 import * as initial from './migrations/0001-initial.js';
+import * as ginWithoutPendingList from './migrations/0002-blocking-keys-without-pending-list.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -8,7 +9,10 @@ interface Migration {
 }
 
 /** Migrations in order. Add a file under migrations/ and a line here; never edit a released one. */
-export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['0001-initial', initial]];
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['0001-initial', initial],
+  ['0002-blocking-keys-without-pending-list', ginWithoutPendingList],
+];
 
 export const MIGRATIONS_TABLE = 'knex_migrations';
 

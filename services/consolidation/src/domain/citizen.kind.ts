@@ -19,6 +19,24 @@ export function personIdentifier(raw: string, declared?: 'CCCD' | 'CMND'): Ident
 
 const isIdentifier = (x: Identifier | ErrorDetail): x is Identifier => 'scheme' in x;
 
+/**
+ * Per-observation memo: resolution asks for the same identifiers, features and keys of an
+ * observation many times in a batch (locks, prefetch, resolution, every comparison). Observations
+ * are never mutated, so the results are cached by object identity and frozen.
+ */
+function memo<K extends object, V>(compute: (k: K) => V): (k: K) => V {
+  const cache = new WeakMap<K, V>();
+  return (k) => {
+    if (cache.has(k)) return cache.get(k) as V;
+    const v = compute(k);
+    if (typeof v === 'object' && v !== null) Object.freeze(v);
+    cache.set(k, v);
+    return v;
+  };
+}
+
+const featuresOf = memo(citizenFeatures);
+
 function civilDeath(o: CitizenObserved): boolean | null {
   return o.civilEvents.length ? o.civilEvents.some((e) => e.kind === 'DEATH') : null;
 }
@@ -69,7 +87,7 @@ export const citizenKind: EntityKind<CitizenObserved> = {
     }
     return problems;
   },
-  identifiers(o) {
+  identifiers: memo((o: CitizenObserved) => {
     const ids: Identifier[] = [];
     const push = (id: Identifier | ErrorDetail): void => {
       if (isIdentifier(id) && !ids.some((x) => x.scheme === id.scheme && x.value === id.value)) ids.push(id);
@@ -81,15 +99,15 @@ export const citizenKind: EntityKind<CitizenObserved> = {
         push({ scheme: 'PASSPORT', value: l.value.trim().toUpperCase() });
     }
     return ids;
-  },
+  }),
   primaryScheme: 'PID',
-  primary(o) {
+  primary: memo((o: CitizenObserved): Identifier | null => {
     if (o.personalId === null) return null;
     const id = personIdentifier(o.personalId, 'CCCD');
     return isIdentifier(id) ? id : null;
-  },
-  blockingKeys: (o) => citizenBlockingKeys(citizenFeatures(o)),
-  score: (a, b) => scoreCitizens(citizenFeatures(a), citizenFeatures(b)),
+  }),
+  blockingKeys: memo((o: CitizenObserved) => citizenBlockingKeys(featuresOf(o))),
+  score: (a, b) => scoreCitizens(featuresOf(a), featuresOf(b)),
   attributes: ATTRIBUTES,
   links: () => [],
   golden(values, ctx) {

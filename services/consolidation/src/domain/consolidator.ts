@@ -62,6 +62,11 @@ export class Consolidator {
     this.newId = opts.newId ?? randomUUID;
   }
 
+  /** Most candidate source records compared per observation. */
+  get maxCandidates(): number {
+    return this.opts.matching.maxCandidates;
+  }
+
   writer(store: ConsolidationStore): MasterWriter {
     return new MasterWriter(store, this.opts.kinds, this.opts.authorities);
   }

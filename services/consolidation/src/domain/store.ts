@@ -8,6 +8,7 @@ import type {
   MasterRow,
   MasterStatus,
   NewReviewTask,
+  Observation,
   SourceRecord,
 } from './types.js';
 
@@ -61,6 +62,11 @@ export interface MasterUpdate {
 export interface ConsolidationStore {
   /** Transaction-scoped advisory locks, taken in a fixed order (no lock-order deadlocks). */
   lock(keys: readonly string[]): Promise<void>;
+  /**
+   * Optional hint, after the locks: these observations are about to be applied in this order. A
+   * store may read everything they are likely to need at once; results must not depend on it.
+   */
+  prepare?(type: EntityType, observations: readonly Observation[]): Promise<void>;
   processedEventIds(ids: readonly string[]): Promise<Set<string>>;
   markProcessed(eventId: string, topic: string, partition: number, offset: string): void;
 
