@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoSecret, hubComponents } from './lib/components.mjs';
+import { demoFile, demoSecret, hubComponents } from './lib/components.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
 import { ensureChromium, ensureMariaDb } from './lib/system.mjs';
 
@@ -239,16 +239,16 @@ async function start() {
   for (const c of components) {
     if (c.url) process.stdout.write(`  ${c.name.padEnd(17)} ${c.url}\n`);
   }
-  const demoKey = join(root, '.infra', 'demo-app.json');
+  const demoKey = demoFile(root, 'app');
   if (existsSync(demoKey)) {
     const api = components.find((c) => c.name === 'datasets-api');
     process.stdout.write(`  Khoá ứng dụng demo / demo app key: ${demoKey} (local demo only)\n`);
     if (api) {
-      process.stdout.write(`    curl -H "X-Api-Key: $(node -p "require('./.infra/demo-app.json').apiKey")" ${api.url}/citizens?name=nguyen\n`);
+      process.stdout.write(`    curl -H "X-Api-Key: $(node -p "require('${demoKey}').apiKey")" ${api.url}/citizens?name=nguyen\n`);
       process.stdout.write(`    API reference: ${api.url}/docs · catalogue: ${api.url}/catalogue\n`);
     }
   }
-  const steward = join(root, '.infra', 'demo-steward.json');
+  const steward = demoFile(root, 'steward');
   if (existsSync(steward)) {
     const ui = components.find((c) => c.name === 'steward-console');
     process.stdout.write(`  Bảng điều khiển / steward console: ${ui?.url ?? '(not running)'} — đăng nhập / log in as "demo", password in ${steward}\n`);

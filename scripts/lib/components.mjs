@@ -47,6 +47,12 @@ function withDb(adminUrl, name) {
   return u.toString();
 }
 
+/** Where the demo's app key / steward login are kept; one pair per database prefix. */
+export function demoFile(root, what) {
+  const prefix = process.env.HUB_DB_PREFIX ?? 'hub_';
+  return join(root, '.infra', prefix === 'hub_' ? `demo-${what}.json` : `demo-${what}.${prefix.replace(/_$/, '')}.json`);
+}
+
 /** A demo secret created once per checkout and kept in .infra/ (gitignored). */
 export function demoSecret(root, name) {
   const file = join(root, '.infra', `demo-${name}.key`);
@@ -98,8 +104,11 @@ function connector(root, kind, ep, common, connectorsDb) {
 export function hubComponents(root, ep) {
   const node = process.execPath;
   const common = { KAFKA_BROKERS: ep.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: ep.SCHEMA_REGISTRY_URL, LOG_LEVEL: 'info' };
-  const consolidationDb = withDb(ep.DATABASE_URL, 'hub_consolidation');
-  const connectorsDb = withDb(ep.DATABASE_URL, 'hub_connectors');
+  // HUB_DB_PREFIX lets a test run the whole demo on databases of its own (their names contain "test").
+  const prefix = process.env.HUB_DB_PREFIX ?? 'hub_';
+  const db = (name) => `${prefix}${name}`;
+  const consolidationDb = withDb(ep.DATABASE_URL, db('consolidation'));
+  const connectorsDb = withDb(ep.DATABASE_URL, db('connectors'));
   const components = [
     {
       name: 'consolidation',
@@ -125,8 +134,8 @@ export function hubComponents(root, ep) {
       env: {
         ...envExample(root, 'services/datasets-api'),
         ...common,
-        DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_datasets'),
-        MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_datasets'),
+        DATABASE_URL: withDb(ep.DATABASE_URL, db('datasets')),
+        MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, db('datasets')),
         HTTP_PORT: String(PORTS.datasetsApi),
         CONSOLIDATION_URL: `http://127.0.0.1:${PORTS.consolidation}`,
       },
@@ -135,7 +144,7 @@ export function hubComponents(root, ep) {
       // The demo application: every read scope, created once, its key kept in .infra/ (gitignored).
       demoApp: {
         command: [node, join(root, 'services/datasets-api/dist/cli.js'), 'apps', 'create', '--name', 'Demo portal (local)', '--purpose', 'local demo of the datasets API', '--scopes', DEMO_SCOPES],
-        keyFile: join(root, '.infra', 'demo-app.json'),
+        keyFile: demoFile(root, 'app'),
       },
     },
     {
@@ -146,8 +155,8 @@ export function hubComponents(root, ep) {
       env: {
         ...envExample(root, 'services/steward-console'),
         ...common,
-        DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_console'),
-        MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, 'hub_console'),
+        DATABASE_URL: withDb(ep.DATABASE_URL, db('console')),
+        MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, db('console')),
         HTTP_PORT: String(PORTS.console),
         CONSOLIDATION_URL: `http://127.0.0.1:${PORTS.consolidation}`,
       },
@@ -156,10 +165,10 @@ export function hubComponents(root, ep) {
       // A demo admin account, created once, its password kept in .infra/ (gitignored).
       demoUser: {
         command: [node, join(root, 'services/steward-console/dist/cli.js'), 'users', 'create', 'demo', 'admin', 'Cán bộ demo'],
-        file: join(root, '.infra', 'demo-steward.json'),
+        file: demoFile(root, 'steward'),
       },
     },
   ];
   const present = components.filter((c) => existsSync(join(root, c.workspace, 'dist')));
-  return { databases: ['hub_consolidation', 'hub_connectors', 'hub_datasets', 'hub_console'], components: present, connectorsDb };
+  return { databases: ['consolidation', 'connectors', 'datasets', 'console'].map(db), components: present, connectorsDb };
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '@hub/testing';
 
 /**
@@ -11,8 +12,34 @@ import { eventually } from '@hub/testing';
  * it started. (The infrastructure is already up from the test run, as it would be after a first start.)
  */
 const root = resolve(import.meta.dirname, '..', '..');
+// The demo's own databases for this test (names contain "test"), so a developer's demo data and
+// databases left by earlier builds never influence the result.
+const PREFIX = 'hub_demo_test_';
 const hub = (...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'scripts', 'hub.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 900_000 });
+  spawnSync(process.execPath, [join(root, 'scripts', 'hub.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 900_000,
+    env: { ...process.env, HUB_DB_PREFIX: PREFIX },
+  });
+
+async function dropDemoTestDatabases(): Promise<void> {
+  const admin = new pg.Client({ connectionString: inject('endpoints').DATABASE_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'hub\\_demo\\_test\\_%'");
+    for (const { datname } of rows) {
+      if (!datname.includes('test')) continue;
+      await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
+  } finally {
+    await admin.end();
+  }
+  rmSync(join(root, '.infra', 'demo-app.hub_demo_test.json'), { force: true });
+  rmSync(join(root, '.infra', 'demo-steward.hub_demo_test.json'), { force: true });
+}
+
+beforeAll(dropDemoTestDatabases, 120_000);
 
 const PIDS = ['consolidation', 'connector-sql-poll', 'connector-rest-poll', 'connector-file-drop', 'connector-http-ingest', 'datasets-api', 'steward-console'];
 const pidOf = (name: string) => {
@@ -29,8 +56,9 @@ const alive = (pid: number | undefined) => {
   }
 };
 
-afterAll(() => {
+afterAll(async () => {
   hub('stop', '--keep-infra');
+  await dropDemoTestDatabases();
 }, 180_000);
 
 describe('npm start (the demo)', () => {
@@ -40,7 +68,7 @@ describe('npm start (the demo)', () => {
     expect(first.stdout).toContain('http://127.0.0.1:8300');
     for (const name of PIDS) expect(alive(pidOf(name)), `${name} runs`).toBe(true);
 
-    const { apiKey } = JSON.parse(readFileSync(join(root, '.infra', 'demo-app.json'), 'utf8')) as { apiKey: string };
+    const { apiKey } = JSON.parse(readFileSync(join(root, '.infra', 'demo-app.hub_demo_test.json'), 'utf8')) as { apiKey: string };
     // Golden citizens consolidated from more than one department appear in the read API.
     const merged = await eventually(
       async () => {
