@@ -37,6 +37,8 @@ export interface CreatePublisherOptions<O extends Record<string, OutputDefinitio
   readonly outputs: O;
   /** Register missing schemas at start (tests); production registers with `npm run schemas:register`. */
   readonly registerSchemas?: boolean;
+  /** Upper bound of one produce request; bigger batches are sent in several requests. */
+  readonly maxRequestBytes?: number;
 }
 
 /**
@@ -148,13 +150,18 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
   }
 
   private async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
-    try {
-      return await this.producer.send({ topic, acks: -1, messages });
-    } catch (cause) {
-      throw new DependencyUnavailableError('kafka', `could not publish to ${topic}: ${errorMessage(cause)}`, {
-        cause,
-      });
+    // One produce request must stay under the broker's message.max.bytes (1 MiB by default): split
+    // big batches. If a later chunk fails, earlier ones are already acknowledged; the caller sends
+    // the batch again and consumers drop the repeats by eventId.
+    const out: RecordMetadata[] = [];
+    for (const chunk of chunkBySize(messages, this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+      try {
+        out.push(...(await this.producer.send({ topic, acks: -1, messages: chunk })));
+      } catch (cause) {
+        throw new DependencyUnavailableError('kafka', `could not publish to ${topic}: ${errorMessage(cause)}`, { cause });
+      }
     }
+    return out;
   }
 }
 
@@ -162,4 +169,30 @@ interface OutgoingMessage {
   key: string;
   value: Buffer;
   headers: Headers;
+}
+
+/** Below the broker's default 1 MiB request limit, with room for the protocol's own overhead. */
+export const DEFAULT_MAX_REQUEST_BYTES = 900 * 1024;
+
+/** Split messages, in order, into chunks whose keys, values and headers add up to at most maxBytes. */
+export function chunkBySize<M extends { key: string; value: Buffer; headers: Record<string, string> }>(
+  messages: readonly M[],
+  maxBytes: number,
+): M[][] {
+  const chunks: M[][] = [];
+  let current: M[] = [];
+  let size = 0;
+  for (const m of messages) {
+    let bytes = Buffer.byteLength(m.key) + m.value.length + 64;
+    for (const [k, v] of Object.entries(m.headers)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
