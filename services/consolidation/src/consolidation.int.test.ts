@@ -306,6 +306,37 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
       };
       expect(list.items).toHaveLength(1);
       const task = list.items[0]!;
+      // The steward console's contract (services/steward-console/src/consolidation/client.ts).
+      const one = await fetch(`${base}/review-tasks/${task.id}`);
+      expect(one.status).toBe(200);
+      const shaped = (await one.json()) as {
+        id: number;
+        status: string;
+        createdAt: string;
+        totalScore: number;
+        candidates: { masterId: string; attributes: Record<string, unknown>; sources: { system: string; recordId: string }[] }[];
+        fieldScores: { field: string; left: unknown; right: unknown; score: number; weight: number | null }[];
+      };
+      expect(shaped).toMatchObject({ id: task.id, entityType: 'citizen', kind: 'POSSIBLE_MATCH', status: 'OPEN' });
+      expect(typeof shaped.totalScore).toBe('number');
+      expect(Number.isNaN(Date.parse(shaped.createdAt))).toBe(false);
+      expect(shaped.candidates.map((c) => c.masterId)).toEqual([task.masterId, task.otherMasterId]);
+      for (const c of shaped.candidates) {
+        expect(c.attributes).toHaveProperty('fullName');
+        expect(c.sources.length).toBeGreaterThan(0);
+      }
+      expect(shaped.fieldScores.length).toBeGreaterThan(0);
+      const name = shaped.fieldScores.find((f) => f.field === 'fullName');
+      expect(name).toBeDefined();
+      expect(name!.left).toBe(shaped.candidates[0]!.attributes.fullName);
+      expect(name!.right).toBe(shaped.candidates[1]!.attributes.fullName);
+      expect(typeof name!.weight).toBe('number');
+      expect(shaped.fieldScores.reduce((a, f) => a + f.score, 0)).toBeCloseTo(shaped.totalScore, 2);
+      expect(list.items[0]).toMatchObject({ candidates: shaped.candidates, fieldScores: shaped.fieldScores });
+      expect((await fetch(`${base}/review-tasks/999999999`)).status).toBe(404);
+      const statsBefore = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
+      expect(statsBefore).toMatchObject({ openReviewTasks: expect.any(Number), mergesLastHour: expect.any(Number), splitsLastHour: expect.any(Number) });
+      expect(statsBefore.openReviewTasks).toBeGreaterThanOrEqual(1);
       const bad = await fetch(`${base}/review-tasks/${task.id}/resolve`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -335,6 +366,10 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
         }),
       });
       expect(split.status).toBe(201);
+      const statsAfter = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
+      expect(statsAfter.openReviewTasks).toBe(statsBefore.openReviewTasks! - 1);
+      expect(statsAfter.mergesLastHour).toBe(statsBefore.mergesLastHour! + 1);
+      expect(statsAfter.splitsLastHour).toBe(statsBefore.splitsLastHour! + 1);
       const { splitMasterId } = (await split.json()) as { splitMasterId: string };
       const history = (await (await fetch(`${base}/masters/citizen/${survivor}/history`)).json()) as {
         items: { change: string; actor: string; reason: string | null }[];

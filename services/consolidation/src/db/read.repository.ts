@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { NotFoundError } from '@hub/errors';
 import type { ReviewTask } from '../domain/steward.js';
 import type { EntityType, MasterRow } from '../domain/types.js';
+import { reviewTaskViews, type ReviewTaskView } from './review-view.js';
 import { toReviewTask, type ReviewTaskDbRow } from './steward-store.js';
 import { MASTER_TABLE, toMasterRow, type MasterDbRow } from './tables.js';
 
@@ -32,6 +33,58 @@ export class ReadRepository {
     if (filter.afterId !== undefined) q.where('id', '>', filter.afterId);
     const rows = (await q) as ReviewTaskDbRow[];
     return rows.map(toReviewTask);
+  }
+
+  /** Review tasks with both masters side by side and per-field scores (the console's contract). */
+  async listReviewTaskViews(filter: {
+    status?: 'OPEN' | 'RESOLVED';
+    kind?: string;
+    entityType?: EntityType;
+    limit: number;
+    afterId?: number;
+  }): Promise<ReviewTaskView[]> {
+    const q = this.db('review_tasks').orderBy('id').limit(filter.limit);
+    if (filter.status) q.where('status', filter.status);
+    if (filter.kind) q.where('kind', filter.kind);
+    if (filter.entityType) q.where('entity_type', filter.entityType);
+    if (filter.afterId !== undefined) q.where('id', '>', filter.afterId);
+    const rows = (await q) as (ReviewTaskDbRow & { created_at: Date | null })[];
+    return reviewTaskViews(
+      this.db,
+      rows.map((r) => ({ ...toReviewTask(r), createdAt: r.created_at })),
+    );
+  }
+
+  async getReviewTaskView(id: number): Promise<ReviewTaskView> {
+    const row = (await this.db('review_tasks').where('id', id).first()) as
+      (ReviewTaskDbRow & { created_at: Date | null }) | undefined;
+    if (!row) throw new NotFoundError(`review task ${id} does not exist`);
+    const [view] = await reviewTaskViews(this.db, [{ ...toReviewTask(row), createdAt: row.created_at }]);
+    if (!view) throw new NotFoundError(`review task ${id} does not exist`);
+    return view;
+  }
+
+  /** Queue size and steward-visible activity over the last hour (wall clock of the writes). */
+  async stats(): Promise<{
+    openReviewTasks: number;
+    openReviewTasksByKind: Record<string, number>;
+    mergesLastHour: number;
+    splitsLastHour: number;
+  }> {
+    const byKind = await this.openTaskCounts();
+    const rows: { change: string; n: string | number }[] = await this.db('master_history')
+      .select('change')
+      .count<{ change: string; n: string | number }[]>({ n: '*' })
+      .whereIn('change', ['ABSORBED', 'SPLIT_OFF'])
+      .where('recorded_at', '>=', this.db.raw("now() - interval '1 hour'"))
+      .groupBy('change');
+    const n = (change: string): number => Number(rows.find((r) => r.change === change)?.n ?? 0);
+    return {
+      openReviewTasks: [...byKind.values()].reduce((a, b) => a + b, 0),
+      openReviewTasksByKind: Object.fromEntries(byKind),
+      mergesLastHour: n('ABSORBED'),
+      splitsLastHour: n('SPLIT_OFF'),
+    };
   }
 
   async openTaskCounts(): Promise<Map<string, number>> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityKind } from './entity-kind.js';
-import { decide, type Thresholds } from './fellegi-sunter.js';
+import { decide, type FieldScore, type Thresholds } from './fellegi-sunter.js';
 import { MasterWriter, SYSTEM_ACTOR, type Cause } from './master-writer.js';
 import type { ConsolidationStore, IdentifierRow } from './store.js';
 import type { AuthorityConfig } from './survivorship.js';
@@ -257,7 +257,10 @@ export class Consolidator {
     const held = candidates.length
       ? await store.identifiersOf(type, [...new Set(candidates.map((c) => c.masterId))])
       : [];
-    const best = new Map<string, { score: number; fields: Readonly<Record<string, string>> }>();
+    const best = new Map<
+      string,
+      { score: number; fields: Readonly<Record<string, string>>; fieldScores?: readonly FieldScore[] }
+    >();
     for (const c of candidates) {
       // A candidate holding a different primary number is a different entity, whatever the score.
       if (primary && held.some((h) => h.masterId === c.masterId && h.primary && h.value !== primary.value))
@@ -285,6 +288,7 @@ export class Consolidator {
           details: {
             score: s.score,
             fields: s.fields,
+            ...(s.fieldScores ? { fieldScores: s.fieldScores } : {}),
             source: o.source.system,
             sourceRecordId: o.source.recordId,
           },

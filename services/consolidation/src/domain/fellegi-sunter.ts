@@ -44,6 +44,36 @@ export function decide(score: number, t: Thresholds): MatchDecision {
 export interface ScoredComparison {
   readonly score: number;
   readonly fields: Readonly<Record<string, Agreement>>;
+  /** Per field: what it contributed to the score, and its full-agreement weight log2(m/u). */
+  readonly fieldScores?: readonly FieldScore[];
+}
+
+export interface FieldScore {
+  readonly field: string;
+  readonly agreement: Agreement;
+  readonly score: number;
+  readonly weight: number;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** The per-field contributions of a comparison (for stewards: why a pair scored as it did). */
+export function fieldScoresOf(
+  weights: Readonly<Record<string, FieldWeights>>,
+  fields: Readonly<Record<string, Agreement>>,
+): FieldScore[] {
+  const out: FieldScore[] = [];
+  for (const [field, agreement] of Object.entries(fields)) {
+    const w = weights[field];
+    if (!w) continue;
+    out.push({
+      field,
+      agreement,
+      score: round3(agreementWeight(w, agreement)),
+      weight: round3(agreementWeight(w, 'agree')),
+    });
+  }
+  return out;
 }
 
 export function sumWeights(
@@ -55,5 +85,5 @@ export function sumWeights(
     const w = weights[name];
     if (w) score += agreementWeight(w, agreement);
   }
-  return { score: Math.round(score * 1000) / 1000, fields };
+  return { score: round3(score), fields, fieldScores: fieldScoresOf(weights, fields) };
 }

@@ -33,6 +33,11 @@ export type Resolution =
   | {
       readonly decision: 'PICK_VALUE';
       readonly source: { readonly system: string; readonly recordId: string };
+    }
+  | {
+      /** Split the given source records out of the (one) task master that holds them all. */
+      readonly decision: 'SPLIT';
+      readonly sourceRecords: readonly { readonly system: string; readonly recordId: string }[];
     };
 
 export interface StewardAction {
@@ -91,6 +96,28 @@ export class StewardService {
       }
       case 'KEEP_APART':
         break;
+      case 'SPLIT': {
+        const masters = [masterId];
+        if (task.otherMasterId !== null) {
+          const other = await store.currentMasterId(type, task.otherMasterId);
+          if (other !== masterId) masters.push(other);
+        }
+        const wanted = new Set(resolution.sourceRecords.map(sourceKey));
+        let holder: string | undefined;
+        for (const m of masters) {
+          const keys = new Set((await store.sourceRecordsOf(type, m)).map(sourceKey));
+          if ([...wanted].every((k) => keys.has(k))) {
+            holder = m;
+            break;
+          }
+        }
+        if (holder === undefined)
+          throw new ValidationError(
+            `the source records to split out are not all part of one master of review task ${taskId}`,
+          );
+        await this.split(store, type, holder, resolution.sourceRecords, action);
+        break;
+      }
       case 'PICK_VALUE': {
         if (task.attribute === null)
           throw new ValidationError(`review task ${taskId} (${task.kind}) is not about an attribute`);

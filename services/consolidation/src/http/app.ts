@@ -29,6 +29,11 @@ const ResolveBody = z.discriminatedUnion('decision', [
     source: z.object({ system: z.string().min(1), recordId: z.string().min(1) }),
     ...Steward,
   }),
+  z.object({
+    decision: z.literal('SPLIT'),
+    sourceRecords: z.array(z.object({ system: z.string().min(1), recordId: z.string().min(1) })).min(1),
+    ...Steward,
+  }),
 ]);
 const SplitBody = z.object({
   sourceRecords: z.array(z.object({ system: z.string().min(1), recordId: z.string().min(1) })).min(1),
@@ -77,7 +82,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.get('/review-tasks', async (req, res) => {
     const q = parse(ListQuery, req.query);
-    const tasks = await read.listReviewTasks({
+    const tasks = await read.listReviewTaskViews({
       limit: q.limit,
       ...(q.status ? { status: q.status } : {}),
       ...(q.kind ? { kind: q.kind } : {}),
@@ -85,6 +90,12 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       ...(q.after !== undefined ? { afterId: q.after } : {}),
     });
     res.json({ items: tasks, next: tasks.length === q.limit ? tasks[tasks.length - 1]?.id : null });
+  });
+  app.get('/review-tasks/:id', async (req, res) => {
+    res.json(await read.getReviewTaskView(parse(z.coerce.number().int().min(1), req.params.id)));
+  });
+  app.get('/stats', async (_req, res) => {
+    res.json(await read.stats());
   });
   app.post('/review-tasks/:id/resolve', async (req, res) => {
     const id = parse(z.coerce.number().int().min(1), req.params.id);
@@ -96,7 +107,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
         id,
         body.decision === 'PICK_VALUE'
           ? { decision: body.decision, source: body.source }
-          : { decision: body.decision },
+          : body.decision === 'SPLIT'
+            ? { decision: body.decision, sourceRecords: body.sourceRecords }
+            : { decision: body.decision },
         body,
       );
       await store.flush();
