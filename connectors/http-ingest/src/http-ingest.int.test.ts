@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectorMetrics } from '@hub/connector-runtime';
 import { createTestConnectorDb, decodeObservation, readTopic } from '@hub/connector-runtime/testing';
@@ -218,4 +219,73 @@ describe('http-ingest against real Kafka and PostgreSQL', () => {
     expect(other.status).toBe(422);
     expect(other.body.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
+});
+
+describe('hostile input (issue 11)', () => {
+  const valid = JSON.stringify({ records: [citizen(900)] });
+  const hostile = fc.oneof(
+    // truncated and malformed JSON
+    fc.integer({ min: 1, max: valid.length - 1 }).map((n) => valid.slice(0, n)),
+    fc.string({ maxLength: 200 }),
+    // wrong shapes and types
+    fc.constantFrom(
+      'null',
+      '[]',
+      '{}',
+      '{"records":"x"}',
+      '{"records":[1,null,"a",[]]}',
+      '{"records":{"0":{}}}',
+      '123',
+      '"records"',
+    ),
+    fc
+      .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 })
+      .map((o) => JSON.stringify({ records: [o] })),
+    // prototype pollution, SQL- and script-looking values, control characters, NFD text
+    fc.constantFrom(
+      '{"__proto__":{"isAdmin":true},"records":[]}',
+      JSON.stringify({ records: [citizen(901, { fullName: "x'); DROP TABLE cursors; --" })] }),
+      JSON.stringify({ records: [citizen(902, { fullName: '<script>alert(1)</script>' })] }),
+      JSON.stringify({
+        records: [citizen(903, { fullName: 'Nguy\u0065\u0302\u0303n\u0000\u0007\u001b[31m' })],
+      }),
+    ),
+    // deeply nested, huge strings and arrays (above the body limit → 413)
+    fc.integer({ min: 100, max: 3000 }).map((d) => `{"records":[${'['.repeat(d)}${']'.repeat(d)}]}`),
+    fc
+      .integer({ min: 9_000, max: 40_000 })
+      .map((n) => JSON.stringify({ records: [citizen(904, { fullName: 'A'.repeat(n) })] })),
+    fc
+      .integer({ min: 21, max: 200 })
+      .map((n) => JSON.stringify({ records: Array.from({ length: n }, (_, i) => citizen(1000 + i)) })),
+  );
+
+  it('answers every malformed, oversized or hostile body with a clear 4xx (or per-record answers), never a 5xx, and keeps serving', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, async (body) => {
+        const res = await post('/v1/sources/police-residence/citizens/batch', body);
+        expect(res.status, body.slice(0, 120)).toBeLessThan(500);
+        // A refusal is either one error for the request or a per-record answer with each reason.
+        if (res.status >= 400) {
+          const answer = res.body as { error?: { code?: string }; rejected?: number };
+          expect(
+            answer.error?.code ?? (answer.rejected && answer.rejected > 0 ? 'PER_RECORD_REASONS' : undefined),
+            body.slice(0, 120),
+          ).toBeDefined();
+        }
+      }),
+      // A fixed seed keeps CI deterministic; change it (or drop it locally) to explore further.
+      { numRuns: 120, seed: 20261127 },
+    );
+    // Invalid UTF-8 bytes are refused cleanly too.
+    const raw = await fetch(`${base}/v1/sources/police-residence/citizens/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY_POLICE },
+      body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    });
+    expect(raw.status).toBeGreaterThanOrEqual(400);
+    expect(raw.status).toBeLessThan(500);
+    // The good record next to all that still goes through.
+    expect((await post('/v1/sources/police-residence/citizens', citizen(999))).status).toBe(200);
+  }, 120_000);
 });
