@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeKafka } from '@hub/kafka';
 import type { InfraSettings } from './settings.js';
-import { kafkaClasspath } from './kafka.js';
+import { kafkaClasspath, newClusterId } from './kafka.js';
 import {
   LauncherError,
   isPidAlive,
@@ -125,7 +124,7 @@ async function startNode(
 export async function startCluster(s: InfraSettings, size = 3): Promise<Cluster> {
   const cluster = clusterLayout(s, size);
   const { java, classpath, log4j } = await kafkaClasspath(s);
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   mkdirSync(join(s.runDir, 'logs'), { recursive: true });
   for (const node of cluster.nodes) {
     mkdirSync(join(node.dir, 'data'), { recursive: true });

@@ -137,7 +137,7 @@ export async function ensureKafka(s: InfraSettings, log: (m: string) => void): P
 
   if (!existsSync(join(p.dataDir, 'meta.properties'))) {
     // Format once; a formatted log dir is never reformatted (that would orphan every record).
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     const r = await run(
       java.bin,
       [...logOpts, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.config],
@@ -207,4 +207,16 @@ export async function kafkaClasspath(
     writeFileSync(log4j, LOG4J);
   }
   return { java: java.bin, classpath, log4j };
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64, as Kafka's own `Uuid.randomUuid()` makes them.
+ * Like Kafka, never one that starts with '-': the storage tool's argument parser would read
+ * `-t -abc…` as an option and fail with "expected one argument" (1 start in 64 did, in CI).
+ */
+export function newClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
