@@ -424,6 +424,8 @@ export interface DossierGolden {
   applicantMasterId: null | string;
   applicantKind: ApplicantKind;
   channel: null | Channel;
+  /** How the result was returned (null until it was). */
+  resultChannel: null | ResultChannel;
   receivedAt: null | number;
   dueAt: null | number;
   completedAt: null | number;
@@ -447,6 +449,7 @@ export interface DossierGoldenInput {
   applicantMasterId?: null | string;
   applicantKind?: ApplicantKind;
   channel?: null | Channel;
+  resultChannel?: null | ResultChannel;
   receivedAt?: null | number;
   dueAt?: null | number;
   completedAt?: null | number;
@@ -471,6 +474,8 @@ export interface DossierObserved {
   receivingAgencyName: null | string;
   applicant: Applicant;
   channel: null | Channel;
+  /** Set once the result has been returned; null while it has not or when the source does not record it. Feeds the service-quality indicator 'results returned electronically'. */
+  resultChannel: null | ResultChannel;
   receivedAt: null | number;
   /** Appointment date on the receipt (form 01). */
   dueAt: null | number;
@@ -493,6 +498,7 @@ export interface DossierObservedInput {
   receivingAgencyName?: null | string;
   applicant: ApplicantInput;
   channel?: null | Channel;
+  resultChannel?: null | ResultChannel;
   receivedAt?: null | number;
   dueAt?: null | number;
   completedAt?: null | number;
@@ -504,6 +510,10 @@ export interface DossierObservedInput {
 /** Lifecycle of an administrative-procedure dossier (Decree 61/2018, Circular 01/2018 forms 01-06). National status codes are unverified (DOMAIN.md §2): sources map theirs onto these. */
 export type DossierStatus = 'RECEIVED' | 'SUPPLEMENT_REQUESTED' | 'PROCESSING' | 'REJECTED' | 'OVERDUE' | 'RESULT_RETURNED' | 'WITHDRAWN' | 'STOPPED' | 'UNKNOWN';
 export const DossierStatusValues = ['RECEIVED', 'SUPPLEMENT_REQUESTED', 'PROCESSING', 'REJECTED', 'OVERDUE', 'RESULT_RETURNED', 'WITHDRAWN', 'STOPPED', 'UNKNOWN'] as const;
+
+/** How the result was handed back: ELECTRONIC (online account, e-mail, electronic copy), DIRECT (at the desk), POSTAL (public postal service). */
+export type ResultChannel = 'ELECTRONIC' | 'DIRECT' | 'POSTAL' | 'UNKNOWN';
+export const ResultChannelValues = ['ELECTRONIC', 'DIRECT', 'POSTAL', 'UNKNOWN'] as const;
 
 export interface StatusChange {
   status: DossierStatus;

@@ -169,6 +169,7 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
         dueAt: at(600),
         status: 'RESULT_RETURNED',
         completedAt: at(300),
+        resultChannel: 'ELECTRONIC',
       }),
     };
     await publisher.publish('business', biz, { key: keyOf(biz) });
@@ -223,6 +224,7 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
       status: 'RESULT_RETURNED',
       onTime: true,
       applicantMasterId: person?.master_id,
+      resultChannel: 'ELECTRONIC',
     });
     expect(dossier.golden.timeline).toEqual([
       { status: 'RECEIVED', at: at(60) },
@@ -314,10 +316,19 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
         status: string;
         createdAt: string;
         totalScore: number;
-        candidates: { masterId: string; attributes: Record<string, unknown>; sources: { system: string; recordId: string }[] }[];
+        candidates: {
+          masterId: string;
+          attributes: Record<string, unknown>;
+          sources: { system: string; recordId: string }[];
+        }[];
         fieldScores: { field: string; left: unknown; right: unknown; score: number; weight: number | null }[];
       };
-      expect(shaped).toMatchObject({ id: task.id, entityType: 'citizen', kind: 'POSSIBLE_MATCH', status: 'OPEN' });
+      expect(shaped).toMatchObject({
+        id: task.id,
+        entityType: 'citizen',
+        kind: 'POSSIBLE_MATCH',
+        status: 'OPEN',
+      });
       expect(typeof shaped.totalScore).toBe('number');
       expect(Number.isNaN(Date.parse(shaped.createdAt))).toBe(false);
       expect(shaped.candidates.map((c) => c.masterId)).toEqual([task.masterId, task.otherMasterId]);
@@ -335,7 +346,11 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
       expect(list.items[0]).toMatchObject({ candidates: shaped.candidates, fieldScores: shaped.fieldScores });
       expect((await fetch(`${base}/review-tasks/999999999`)).status).toBe(404);
       const statsBefore = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
-      expect(statsBefore).toMatchObject({ openReviewTasks: expect.any(Number), mergesLastHour: expect.any(Number), splitsLastHour: expect.any(Number) });
+      expect(statsBefore).toMatchObject({
+        openReviewTasks: expect.any(Number),
+        mergesLastHour: expect.any(Number),
+        splitsLastHour: expect.any(Number),
+      });
       expect(statsBefore.openReviewTasks).toBeGreaterThanOrEqual(1);
       const bad = await fetch(`${base}/review-tasks/${task.id}/resolve`, {
         method: 'POST',

@@ -133,6 +133,7 @@ export function aDossierObserved(
     receivingAgencyName: null,
     applicant: { kind: 'UNKNOWN', personalId: null, enterpriseCode: null, name: null },
     channel: 'ONLINE',
+    resultChannel: null,
     receivedAt: at(minute),
     dueAt: null,
     completedAt: null,

@@ -155,10 +155,10 @@ describe('service-quality indicators from master.dossier', () => {
     ...over,
   });
 
-  it('computes on-time share, handling time, online share and overdue now; exports JSON and CSV', async () => {
+  it('computes on-time share, handling time, online share, results returned electronically and overdue now; exports JSON and CSV', async () => {
     const items = [
-      dossier({ masterId: 'D1', version: 2, channel: 'ONLINE', receivedAt: at('2025-09-03T03:00:00Z'), dueAt: at('2025-09-10T10:00:00Z'), completedAt: at('2025-09-08T03:00:00Z'), onTime: true }),
-      dossier({ masterId: 'D2', channel: 'DIRECT', receivedAt: at('2025-09-05T03:00:00Z'), dueAt: at('2025-09-12T10:00:00Z'), completedAt: at('2025-09-15T03:00:00Z'), onTime: false }),
+      dossier({ masterId: 'D1', version: 2, channel: 'ONLINE', resultChannel: 'ELECTRONIC', receivedAt: at('2025-09-03T03:00:00Z'), dueAt: at('2025-09-10T10:00:00Z'), completedAt: at('2025-09-08T03:00:00Z'), onTime: true }),
+      dossier({ masterId: 'D2', channel: 'DIRECT', resultChannel: 'DIRECT', receivedAt: at('2025-09-05T03:00:00Z'), dueAt: at('2025-09-12T10:00:00Z'), completedAt: at('2025-09-15T03:00:00Z'), onTime: false }),
       dossier({ masterId: 'D3', channel: 'ONLINE', status: 'PROCESSING', receivedAt: at('2025-09-20T03:00:00Z'), dueAt: at('2025-09-25T10:00:00Z') }),
       // An older version arriving late never overwrites the newer one.
       dossier({ masterId: 'D1', version: 1, channel: 'DIRECT', receivedAt: at('2025-09-03T03:00:00Z'), status: 'RECEIVED' }),
@@ -169,7 +169,7 @@ describe('service-quality indicators from master.dossier', () => {
       return b.indicators[0]?.received === 3 && b.indicators[0]?.completed === 2 ? b : undefined;
     }, { timeoutMs: 60_000, what: 'indicators for 3 dossiers' });
     expect(body.indicators).toEqual([
-      { agencyCode: '000.00.01.H60', procedureCode: '1.001234', month: '2025-09', received: 3, receivedOnline: 2, onlineShare: 2 / 3, completed: 2, completedOnTime: 1, onTimeShare: 0.5, averageHandlingDays: 7.5 },
+      { agencyCode: '000.00.01.H60', procedureCode: '1.001234', month: '2025-09', received: 3, receivedOnline: 2, onlineShare: 2 / 3, completed: 2, completedOnTime: 1, onTimeShare: 0.5, averageHandlingDays: 7.5, resultsReturned: 2, resultsReturnedElectronically: 1, electronicResultShare: 0.5 },
     ]);
     expect(body.overdueNow).toEqual([{ agencyCode: '000.00.01.H60', procedureCode: '1.001234', open: 1, overdueNow: 1 }]);
     const csv = await api.get('/api/quality?format=csv');
@@ -177,8 +177,8 @@ describe('service-quality indicators from master.dossier', () => {
     const bytes = Buffer.from(await csv.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM, so spreadsheets read Vietnamese as UTF-8
     expect(bytes.subarray(3).toString('utf8').split('\r\n').slice(0, 2)).toEqual([
-      'agencyCode,procedureCode,month,received,receivedOnline,onlineShare,completed,completedOnTime,onTimeShare,averageHandlingDays',
-      '000.00.01.H60,1.001234,2025-09,3,2,0.6667,2,1,0.5,7.5',
+      'agencyCode,procedureCode,month,received,receivedOnline,onlineShare,completed,completedOnTime,onTimeShare,averageHandlingDays,resultsReturned,resultsReturnedElectronically,electronicResultShare',
+      '000.00.01.H60,1.001234,2025-09,3,2,0.6667,2,1,0.5,7.5,2,1,0.5',
     ]);
   });
 });

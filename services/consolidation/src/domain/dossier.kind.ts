@@ -93,6 +93,9 @@ export const dossierKind: EntityKind<DossierObserved> = {
         : o.applicant,
     ),
     processing('channel', (o) => (o.channel === 'UNKNOWN' ? null : o.channel)),
+    processing('resultChannel', (o) =>
+      o.resultChannel === null || o.resultChannel === 'UNKNOWN' ? null : o.resultChannel,
+    ),
     processing('receivedAt', (o) => o.receivedAt),
     processing('dueAt', (o) => o.dueAt),
     processing('completedAt', (o) => o.completedAt),
@@ -128,6 +131,7 @@ export const dossierKind: EntityKind<DossierObserved> = {
       applicantMasterId: ctx.links.get('APPLICANT') ?? null,
       applicantKind: applicant?.kind ?? 'UNKNOWN',
       channel: values.channel ?? null,
+      resultChannel: values.resultChannel ?? null,
       receivedAt: values.receivedAt ?? null,
       dueAt,
       completedAt,

@@ -24,6 +24,7 @@ export class QualityRepository {
       procedure_code: d.procedureCode,
       receiving_agency_code: d.receivingAgencyCode,
       channel: d.channel,
+      result_channel: d.resultChannel,
       status: d.status,
       received_at: ts(d.receivedAt),
       due_at: ts(d.dueAt),
@@ -64,15 +65,17 @@ export class QualityRepository {
       .count({ completed: '*' })
       .select(this.db.raw('count(*) filter (where on_time) as on_time'))
       .select(this.db.raw('avg(extract(epoch from completed_at - received_at)) filter (where received_at is not null) as avg_seconds'))
+      .select(this.db.raw("count(*) filter (where status = 'RESULT_RETURNED' and result_channel is not null) as returned"))
+      .select(this.db.raw("count(*) filter (where status = 'RESULT_RETURNED' and result_channel = 'ELECTRONIC') as returned_electronic"))
       .whereNotNull('completed_at')
       .groupByRaw('1, 2, 3');
-    const completed = (await completedQuery) as { agency: string; procedure: string; month: string; completed: string; on_time: string; avg_seconds: string | null }[];
-    const rows = new Map<string, { agency: string; procedure: string; month: string; received: number; online: number; completed: number; onTime: number; avg: number | null }>();
+    const completed = (await completedQuery) as { agency: string; procedure: string; month: string; completed: string; on_time: string; avg_seconds: string | null; returned: string; returned_electronic: string }[];
+    const rows = new Map<string, { agency: string; procedure: string; month: string; received: number; online: number; completed: number; onTime: number; avg: number | null; returned: number; electronic: number }>();
     const at = (agency: string, procedure: string, m: string) => {
       const k = `${agency}|${procedure}|${m}`;
       let r = rows.get(k);
       if (!r) {
-        r = { agency, procedure, month: m, received: 0, online: 0, completed: 0, onTime: 0, avg: null };
+        r = { agency, procedure, month: m, received: 0, online: 0, completed: 0, onTime: 0, avg: null, returned: 0, electronic: 0 };
         rows.set(k, r);
       }
       return r;
@@ -83,6 +86,8 @@ export class QualityRepository {
         completed: Number(r.completed),
         onTime: Number(r.on_time),
         avg: r.avg_seconds === null ? null : Number(r.avg_seconds) / 86_400,
+        returned: Number(r.returned),
+        electronic: Number(r.returned_electronic),
       });
     }
     return [...rows.values()]
@@ -99,6 +104,9 @@ export class QualityRepository {
         completedOnTime: r.onTime,
         onTimeShare: share(r.onTime, r.completed),
         averageHandlingDays: r.avg === null ? null : Math.round(r.avg * 100) / 100,
+        resultsReturned: r.returned,
+        resultsReturnedElectronically: r.electronic,
+        electronicResultShare: share(r.electronic, r.returned),
       }));
   }
 

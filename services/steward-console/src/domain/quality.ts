@@ -14,6 +14,11 @@ export interface QualityRow {
   readonly onTimeShare: number | null;
   /** Mean of completedAt − receivedAt in calendar days, for those completed in the month. */
   readonly averageHandlingDays: number | null;
+  /** Results returned in the month (by month completed) whose source recorded how. */
+  readonly resultsReturned: number;
+  readonly resultsReturnedElectronically: number;
+  /** Share of those results returned electronically; null when none had a recorded channel. */
+  readonly electronicResultShare: number | null;
 }
 
 export interface OverdueRow {
@@ -42,6 +47,9 @@ export const QUALITY_COLUMNS: readonly (keyof QualityRow)[] = [
   'completedOnTime',
   'onTimeShare',
   'averageHandlingDays',
+  'resultsReturned',
+  'resultsReturnedElectronically',
+  'electronicResultShare',
 ];
 
 function csvCell(v: unknown): string {

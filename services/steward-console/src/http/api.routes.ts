@@ -127,7 +127,6 @@ export function apiRoutes(d: ConsoleDeps): Router {
     res.json({
       indicators: rows,
       overdueNow: await d.quality.overdueNow(filter, d.now()),
-      notAvailable: [{ indicator: 'electronicResultShare', why: 'DossierGolden (master.dossier) has no result-delivery channel field yet' }],
       at: new Date(d.now()).toISOString(),
     });
   });
