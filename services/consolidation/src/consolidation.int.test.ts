@@ -345,6 +345,35 @@ describe('consolidation against real Kafka, registry and PostgreSQL', () => {
       expect(shaped.fieldScores.reduce((a, f) => a + f.score, 0)).toBeCloseTo(shaped.totalScore, 2);
       expect(list.items[0]).toMatchObject({ candidates: shaped.candidates, fieldScores: shaped.fieldScores });
       expect((await fetch(`${base}/review-tasks/999999999`)).status).toBe(404);
+      // Records held per connector, for the console's reconciliation with the sources' own counts.
+      const counts = (await (await fetch(`${base}/source-counts`)).json()) as {
+        items: {
+          connectorId: string;
+          sourceSystem: string;
+          entityType: string;
+          records: number;
+          deleted: number;
+        }[];
+      };
+      const expected: { source_system: string; entity_type: string; records: number; deleted: number }[] =
+        await db('source_records')
+          .select('source_system', 'entity_type')
+          .select(db.raw('count(*) filter (where not deleted)::int as records'))
+          .select(db.raw('count(*) filter (where deleted)::int as deleted'))
+          .groupBy('source_system', 'entity_type');
+      expect(expected.length).toBeGreaterThan(1);
+      expect(
+        counts.items
+          .map((c) => `${c.connectorId} ${c.sourceSystem} ${c.entityType} ${c.records} ${c.deleted}`)
+          .sort(),
+      ).toEqual(
+        expected
+          .map(
+            (e) =>
+              `${e.source_system}-connector ${e.source_system} ${e.entity_type} ${e.records} ${e.deleted}`,
+          )
+          .sort(),
+      );
       const statsBefore = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
       expect(statsBefore).toMatchObject({
         openReviewTasks: expect.any(Number),

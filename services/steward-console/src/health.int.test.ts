@@ -11,7 +11,7 @@ interface SourceJson {
   up: boolean;
   reasons: { code: string; vi: string; en: string }[];
   throughput: { readPerMinute: number; publishedPerMinute: number };
-  reconciliation: { sourceCount: number | null; hubCount: number; difference: number | null };
+  reconciliation: { sourceCount: number | null; hubCount: number; difference: number | null; hubCountBasis: string };
   freshness: { ageSeconds: number | null; sloSeconds: number };
   schemaIds: number[];
   cursor: string | null;
@@ -124,6 +124,37 @@ describe('sync health from real heartbeats', () => {
     expect(s.reasons.map((r) => r.code)).toEqual(['CONNECTOR_FAILED', 'RECONCILIATION_GAP']);
     expect(s.reasons[0]?.en).toBe('business-registry reports failure: connection refused (10.0.0.5:1521)');
     expect(s.reconciliation.difference).toBe(20);
+    expect(s.reconciliation.hubCountBasis).toBe('heartbeat.recordsPublished');
+  });
+
+  it("reconciles with the records consolidation holds for the connector, not the events it published", async () => {
+    // The connector published 100 events; consolidation holds 120 live source records for it
+    // (118 businesses + 2 owners; 3 deleted ones do not count): the source's 120 match.
+    h.contract.sourceCounts = [
+      { connectorId: 'business-registry', sourceSystem: 'business-registry', entityType: 'business', records: 118, deleted: 3 },
+      { connectorId: 'business-registry', sourceSystem: 'business-registry', entityType: 'citizen', records: 2, deleted: 0 },
+      { connectorId: 'someone-else', sourceSystem: 'business-registry', entityType: 'business', records: 7, deleted: 0 },
+    ];
+    try {
+      const s = await eventually(async () => {
+        const x = await source('business-registry');
+        return x?.reconciliation.hubCountBasis === 'consolidation.sourceRecords' ? x : undefined;
+      }, { timeoutMs: 30_000, what: 'the consolidation basis' });
+      expect(s.reconciliation).toEqual({ sourceCount: 120, hubCount: 120, difference: 0, hubCountBasis: 'consolidation.sourceRecords' });
+      expect(s.reasons.map((r) => r.code)).toEqual(['CONNECTOR_FAILED']);
+      // A connector consolidation holds nothing for shows the whole source as the gap.
+      const other = (await health()).sources.find((x) => x.connectorId === CONNECTOR);
+      expect(other?.reconciliation.hubCountBasis).toBe('consolidation.sourceRecords');
+      expect(other?.reconciliation.hubCount).toBe(0);
+    } finally {
+      h.contract.sourceCounts = undefined;
+    }
+    // A consolidation without the endpoint (404): back to the heartbeat's counter, said so.
+    const back = await eventually(async () => {
+      const x = await source('business-registry');
+      return x?.reconciliation.hubCountBasis === 'heartbeat.recordsPublished' ? x : undefined;
+    }, { timeoutMs: 30_000, what: 'the heartbeat basis again' });
+    expect(back.reconciliation.difference).toBe(20);
   });
 
   it('shows the lag of consumer groups, and Prometheus metrics with units', async () => {

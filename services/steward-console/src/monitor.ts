@@ -1,8 +1,9 @@
-import { errorMessage } from '@hub/errors';
+import { NotFoundError, errorMessage } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/log';
 import { listGroupLags } from './bus/lag.js';
 import type { Config } from './config.js';
+import type { ConsolidationClient } from './consolidation/client.js';
 import type { AlertRepository, AlertRecord } from './db/alert.repository.js';
 import type { DeadLetterRepository } from './db/dead-letter.repository.js';
 import type { HealthRepository } from './db/health.repository.js';
@@ -35,7 +36,12 @@ export interface MonitorDeps {
   /** Which consumer groups to watch (all by default). */
   readonly includeGroup?: (groupId: string) => boolean;
   readonly now?: () => number;
+  /** Consolidation's API, for the records it holds per source (reconciliation). */
+  readonly consolidation?: Pick<ConsolidationClient, 'sourceCounts'>;
 }
+
+/** A count of consolidated records older than this is no longer used (the heartbeat basis is shown instead). */
+const HUB_RECORDS_MAX_AGE_MS = 10 * 60_000;
 
 /** Window over which throughput per minute is averaged. */
 const THROUGHPUT_WINDOW_MS = 5 * 60_000;
@@ -61,6 +67,7 @@ export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private lastPrune = 0;
+  private hubRecords: { at: number; byConnector: ReadonlyMap<string, number> } | undefined;
   readonly policy: HealthPolicy;
   private readonly now: () => number;
 
@@ -93,7 +100,8 @@ export class HealthMonitor {
       this.d.deadLetters.summaries(),
       this.d.health.throughput(now - THROUGHPUT_WINDOW_MS),
     ]);
-    return evaluateOverview({ connectors, deadLetters, throughput, lags: this.lags, now }, this.policy);
+    const hub = this.hubRecords && now - this.hubRecords.at <= HUB_RECORDS_MAX_AGE_MS ? { hubRecords: this.hubRecords.byConnector } : {};
+    return evaluateOverview({ connectors, deadLetters, throughput, lags: this.lags, now, ...hub }, this.policy);
   }
 
   latestLags(): readonly GroupLag[] {
@@ -112,6 +120,7 @@ export class HealthMonitor {
       this.lagError = errorMessage(e);
       this.d.logger.warn({ err: this.lagError }, 'lag_sample_failed');
     }
+    await this.sampleHubRecords(now);
     try {
       const overview = await this.overview();
       const windowStart = now - this.d.config.ALERT_WINDOW_MINUTES * 60_000;
@@ -134,6 +143,20 @@ export class HealthMonitor {
       }
     } catch (e) {
       this.d.logger.error({ err: errorMessage(e) }, 'health_evaluation_failed');
+    }
+  }
+
+  /** Records consolidation holds per connector, asked once per round (consolidation caches the count). */
+  private async sampleHubRecords(now: number): Promise<void> {
+    if (!this.d.consolidation) return;
+    try {
+      const counts = await this.d.consolidation.sourceCounts();
+      const byConnector = new Map<string, number>();
+      for (const c of counts.items) if (c.connectorId !== null) byConnector.set(c.connectorId, (byConnector.get(c.connectorId) ?? 0) + c.records);
+      this.hubRecords = { at: now, byConnector };
+    } catch (e) {
+      if (e instanceof NotFoundError) this.hubRecords = undefined; // a consolidation without the endpoint
+      else this.d.logger.warn({ err: errorMessage(e) }, 'source_counts_failed');
     }
   }
 

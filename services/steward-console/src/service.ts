@@ -67,7 +67,8 @@ export function createStewardConsole(o: StewardConsoleOptions): StewardConsole {
     logger: logger.child({ component: 'dead-letter-indexer' }),
     ...session,
   });
-  const monitor = new HealthMonitor({ config, kafka, health, deadLetters, alerts, metrics, logger: logger.child({ component: 'monitor' }), now, ...(o.includeGroup ? { includeGroup: o.includeGroup } : {}) });
+  const consolidation = config.CONSOLIDATION_URL ? createConsolidationClient(config.CONSOLIDATION_URL) : undefined;
+  const monitor = new HealthMonitor({ config, kafka, health, deadLetters, alerts, metrics, logger: logger.child({ component: 'monitor' }), now, ...(o.includeGroup ? { includeGroup: o.includeGroup } : {}), ...(consolidation ? { consolidation } : {}) });
   const replays = new ReplayService({ db, deadLetters, access, replayer, metrics, logger });
   let stopping = false;
   let server: Server | undefined;
@@ -88,7 +89,7 @@ export function createStewardConsole(o: StewardConsoleOptions): StewardConsole {
     access,
     replays,
     registry,
-    consolidation: config.CONSOLIDATION_URL ? createConsolidationClient(config.CONSOLIDATION_URL) : undefined,
+    consolidation,
     metrics,
     logger: logger.child({ component: 'http' }),
     now,

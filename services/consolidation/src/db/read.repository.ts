@@ -15,6 +15,15 @@ export interface MasterView {
   readonly resolvedFrom: string | null;
 }
 
+export interface SourceRecordCount {
+  readonly connectorId: string | null;
+  readonly sourceSystem: string;
+  readonly entityType: EntityType;
+  /** Source records consolidated and not deleted. */
+  readonly records: number;
+  readonly deleted: number;
+}
+
 /** Read-only queries for the steward API. */
 export class ReadRepository {
   constructor(private readonly db: Knex) {}
@@ -85,6 +94,40 @@ export class ReadRepository {
       mergesLastHour: n('ABSORBED'),
       splitsLastHour: n('SPLIT_OFF'),
     };
+  }
+
+  /**
+   * Source records held per connector (from the observation's `source.connectorId`): live and
+   * deleted. The console reconciles these with the record counts each source reports, so the hub
+   * side counts records, not the events that carried them. One scan of `source_records`: callers
+   * cache it (see `GET /source-counts`).
+   */
+  async sourceRecordCounts(): Promise<SourceRecordCount[]> {
+    const rows: {
+      entity_type: string;
+      source_system: string;
+      connector_id: string | null;
+      live: string | number;
+      deleted: string | number;
+    }[] = await this.db('source_records')
+      .select(
+        'entity_type',
+        'source_system',
+        this.db.raw("observation->'source'->>'connectorId' as connector_id"),
+      )
+      .select(
+        this.db.raw('count(*) filter (where not deleted) as live'),
+        this.db.raw('count(*) filter (where deleted) as deleted'),
+      )
+      .groupByRaw('1, 2, 3')
+      .orderByRaw('3, 2, 1');
+    return rows.map((r) => ({
+      connectorId: r.connector_id,
+      sourceSystem: r.source_system,
+      entityType: r.entity_type as EntityType,
+      records: Number(r.live),
+      deleted: Number(r.deleted),
+    }));
   }
 
   async openTaskCounts(): Promise<Map<string, number>> {

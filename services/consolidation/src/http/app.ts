@@ -6,7 +6,7 @@ import { AppError, ValidationError } from '@hub/errors';
 import type { Logger } from '@hub/log';
 import type { StewardService } from '../domain/steward.js';
 import { ENTITY_TYPES, type EntityType } from '../domain/types.js';
-import { ReadRepository } from '../db/read.repository.js';
+import { ReadRepository, type SourceRecordCount } from '../db/read.repository.js';
 import { KnexStewardStore } from '../db/steward-store.js';
 import type { Metrics } from '../metrics.js';
 
@@ -18,6 +18,9 @@ export interface HttpDeps {
   /** Liveness: the process loop answers. Readiness: dependencies reachable, partitions assigned. */
   readonly ready: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
 }
+
+/** How long one count of source records per connector is served before it is taken again. */
+const SOURCE_COUNTS_TTL_MS = 30_000;
 
 const Entity = z.enum(ENTITY_TYPES as [EntityType, ...EntityType[]]);
 const Steward = { steward: z.string().min(1), reason: z.string().min(1) };
@@ -97,6 +100,20 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.get('/stats', async (_req, res) => {
     res.json(await read.stats());
   });
+  // A full scan of source_records: computed at most once per SOURCE_COUNTS_TTL and shared by callers.
+  let sourceCounts: { at: number; items: Promise<SourceRecordCount[]> } | undefined;
+  app.get('/source-counts', async (_req, res) => {
+    const now = Date.now();
+    if (!sourceCounts || now - sourceCounts.at > SOURCE_COUNTS_TTL_MS) {
+      const items = read.sourceRecordCounts();
+      sourceCounts = { at: now, items };
+      items.catch(() => {
+        if (sourceCounts?.items === items) sourceCounts = undefined; // a failure is not cached
+      });
+    }
+    const { at, items } = sourceCounts;
+    res.json({ items: await items, at: new Date(at).toISOString() });
+  });
   app.post('/review-tasks/:id/resolve', async (req, res) => {
     const id = parse(z.coerce.number().int().min(1), req.params.id);
     const body = parse(ResolveBody, req.body);
@@ -148,15 +165,13 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       'http_request_failed',
     );
     const status = err instanceof AppError ? err.httpStatus : 500;
-    res
-      .status(status)
-      .json({
-        error: {
-          code: err instanceof AppError ? err.code : 'INTERNAL',
-          message: 'internal error',
-          requestId,
-        },
-      });
+    res.status(status).json({
+      error: {
+        code: err instanceof AppError ? err.code : 'INTERNAL',
+        message: 'internal error',
+        requestId,
+      },
+    });
   });
   return app;
 }

@@ -58,6 +58,12 @@ export type HistoryItem = z.infer<typeof HistorySchema>['items'][number];
 const StatsSchema = z.object({ openReviewTasks: z.number(), mergesLastHour: z.number(), splitsLastHour: z.number() });
 export type ConsolidationStats = z.infer<typeof StatsSchema>;
 
+const SourceCountsSchema = z.object({
+  items: z.array(z.object({ connectorId: z.string().nullable(), sourceSystem: z.string(), entityType: z.string(), records: z.number().int(), deleted: z.number().int() })),
+  at: z.string(),
+});
+export type SourceCounts = z.infer<typeof SourceCountsSchema>;
+
 export type Decision =
   | { readonly decision: 'MERGE' | 'KEEP_APART' }
   | { readonly decision: 'PICK_VALUE'; readonly source: z.infer<typeof SourceRef> }
@@ -70,6 +76,8 @@ export interface ConsolidationClient {
   getMaster(entity: string, masterId: string): Promise<MasterView>;
   history(entity: string, masterId: string): Promise<HistoryItem[]>;
   stats(): Promise<ConsolidationStats>;
+  /** Source records the hub holds per connector (live and deleted), for reconciliation. */
+  sourceCounts(): Promise<SourceCounts>;
 }
 
 export function createConsolidationClient(baseUrl: string, timeoutMs = 5000): ConsolidationClient {
@@ -120,5 +128,6 @@ export function createConsolidationClient(baseUrl: string, timeoutMs = 5000): Co
       return (await call(HistorySchema, `/masters/${encodeURIComponent(entity)}/${encodeURIComponent(id)}/history`)).items;
     },
     stats: () => call(StatsSchema, '/stats'),
+    sourceCounts: () => call(SourceCountsSchema, '/source-counts'),
   };
 }

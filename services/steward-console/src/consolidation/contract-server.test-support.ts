@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { ReviewTask } from './client.js';
+import type { ReviewTask, SourceCounts } from './client.js';
 
 /**
  * A real HTTP server implementing the consolidation contract the console expects (README
@@ -10,6 +10,8 @@ import type { ReviewTask } from './client.js';
 export interface ContractServer {
   readonly url: string;
   readonly decisions: { id: number; body: Record<string, unknown> }[];
+  /** What `GET /source-counts` answers; while undefined it answers 404, as a consolidation without the endpoint would. */
+  sourceCounts: SourceCounts['items'] | undefined;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export function aReviewTask(id: number): ReviewTask {
 export async function startContractServer(): Promise<ContractServer> {
   const tasks = new Map<number, ReviewTask>([1, 2].map((id) => [id, aReviewTask(id)]));
   const decisions: { id: number; body: Record<string, unknown> }[] = [];
+  let sourceCounts: SourceCounts['items'] | undefined;
   const app = express();
   app.use(express.json());
   app.get('/review-tasks', (req, res) => {
@@ -81,6 +84,10 @@ export async function startContractServer(): Promise<ContractServer> {
       ],
     });
   });
+  app.get('/source-counts', (_req, res) => {
+    if (sourceCounts === undefined) res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Cannot GET /source-counts' } });
+    else res.json({ items: sourceCounts, at: new Date().toISOString() });
+  });
   app.get('/stats', (_req, res) => {
     res.json({ openReviewTasks: [...tasks.values()].filter((t) => t.status === 'OPEN').length, mergesLastHour: 12, splitsLastHour: 1 });
   });
@@ -90,6 +97,12 @@ export async function startContractServer(): Promise<ContractServer> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     decisions,
+    get sourceCounts() {
+      return sourceCounts;
+    },
+    set sourceCounts(items) {
+      sourceCounts = items;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

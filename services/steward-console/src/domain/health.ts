@@ -85,8 +85,12 @@ export interface SourceHealth {
     readonly sourceCount: number | null;
     readonly hubCount: number;
     readonly difference: number | null;
-    /** Where the hub's count comes from (see README: a per-process counter for now). */
-    readonly hubCountBasis: 'heartbeat.recordsPublished';
+    /**
+     * Where the hub's count comes from: the source records consolidation holds for this connector
+     * (`GET /source-counts`), or — when consolidation is not configured or not reachable — the
+     * connector's own count of records published (events, so updates count again).
+     */
+    readonly hubCountBasis: 'consolidation.sourceRecords' | 'heartbeat.recordsPublished';
   };
   readonly deadLetters: DeadLetterSummary | undefined;
 }
@@ -123,6 +127,8 @@ export function evaluateSource(
   throughput: Throughput,
   policy: HealthPolicy,
   now: number,
+  /** Source records consolidation holds for this connector; undefined when that count is not available. */
+  hubRecords?: number,
 ): SourceHealth {
   const reasons: Reason[] = [];
   const id = c.connectorId;
@@ -181,7 +187,8 @@ export function evaluateSource(
     reasons.push(reason('RECENT_ERROR', 'amber', id, both((l) => (l === 'vi' ? `Lỗi gần đây: ${err}` : `Recent error: ${err}`))));
   }
 
-  const hubCount = c.recordsPublished;
+  const hubCount = hubRecords ?? c.recordsPublished;
+  const hubCountBasis = hubRecords === undefined ? 'heartbeat.recordsPublished' : 'consolidation.sourceRecords';
   const difference = c.sourceRecordCount === null ? null : c.sourceRecordCount - hubCount;
   if (difference !== null && difference !== 0) {
     reasons.push(
@@ -201,7 +208,7 @@ export function evaluateSource(
     heartbeatAgeMs,
     throughput,
     freshness: { ageMs, sloMs },
-    reconciliation: { sourceCount: c.sourceRecordCount, hubCount, difference, hubCountBasis: 'heartbeat.recordsPublished' },
+    reconciliation: { sourceCount: c.sourceRecordCount, hubCount, difference, hubCountBasis },
     deadLetters: dl,
   };
 }
@@ -226,6 +233,8 @@ export interface OverviewInput {
   readonly throughput: ReadonlyMap<string, Throughput>;
   readonly lags: readonly GroupLag[];
   readonly now: number;
+  /** Source records consolidation holds per connector id; absent when consolidation's count is unavailable. */
+  readonly hubRecords?: ReadonlyMap<string, number>;
 }
 
 /** The answer to "is everything OK?": every source and consumer group, worst light first. */
@@ -234,7 +243,7 @@ export function evaluateOverview(input: OverviewInput, policy: HealthPolicy): Ov
   const known = new Set(input.connectors.map((c) => c.connectorId));
   const none: Throughput = { readPerMinute: 0, publishedPerMinute: 0 };
   const sources = input.connectors
-    .map((c) => evaluateSource(c, byConnector.get(c.connectorId), input.throughput.get(c.connectorId) ?? none, policy, input.now))
+    .map((c) => evaluateSource(c, byConnector.get(c.connectorId), input.throughput.get(c.connectorId) ?? none, policy, input.now, input.hubRecords ? (input.hubRecords.get(c.connectorId) ?? 0) : undefined))
     .sort((a, b) => RANK[b.light] - RANK[a.light] || a.connector.connectorId.localeCompare(b.connector.connectorId));
   const consumers = input.lags.map((g) => evaluateConsumer(g, policy)).sort((a, b) => RANK[b.light] - RANK[a.light] || b.lag - a.lag);
   const otherDeadLetters = input.deadLetters.filter((d) => !known.has(d.connectorId));
