@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { catalog } from '@hub/schemas';
 import { describe, expect, it } from 'vitest';
 import { ACCESS, ALL_SCOPES, DATASETS, parseScopes, project, requireGroupsFor, type Dataset } from './scopes.js';
 
@@ -49,5 +50,22 @@ describe('scopes and masking', () => {
     expect(parseScopes([' citizen.identity', 'steward', 'steward'])).toEqual(['citizen.identity', 'steward']);
     expect(() => parseScopes(['citizen.everything'])).toThrow(/unknown scope/);
     expect(() => parseScopes([])).toThrow(/at least one scope/);
+  });
+});
+
+describe('field groups cover the golden records', () => {
+  // A field added to a golden schema must be placed in a group (or the base) deliberately: without
+  // this, it would be silently dropped from every response, or — worse — served without a scope.
+  const GOLDEN = { citizen: 'hub.citizen.CitizenGolden', business: 'hub.business.BusinessGolden', dossier: 'hub.dossier.DossierGolden' } as const;
+  /** Envelope fields of the topic that the API does not serve; `updatedAt` is the read model's own. */
+  const NOT_SERVED = ['eventId'];
+  const READ_MODEL_ONLY = ['updatedAt'];
+
+  it.each(DATASETS)('every %s golden field is in the base or exactly one group', (d) => {
+    const fields = (catalog().bundle(GOLDEN[d]).fields as { name: string }[]).map((f) => f.name);
+    const placed = [...ACCESS[d].base, ...ACCESS[d].groups.flatMap((g) => g.fields)];
+    expect(fields.filter((f) => !placed.includes(f) && !NOT_SERVED.includes(f))).toEqual([]);
+    expect(placed.filter((f) => !fields.includes(f) && !READ_MODEL_ONLY.includes(f))).toEqual([]);
+    expect(new Set(placed).size).toBe(placed.length);
   });
 });
