@@ -7,7 +7,7 @@
  * A 2xx answer means Kafka acknowledged (acks=all). Needs `npm run infra:up`. Bounded in time.
  */
 import autocannon from 'autocannon';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { loadSettings, readEndpoints } from '@hub/infra-local';
 import {
   ConnectorMetrics,
@@ -122,6 +122,9 @@ async function main(): Promise<void> {
     });
     // 2. batches of 100
     const batch = JSON.stringify({ records: Array.from({ length: 100 }, (_, i) => citizen(i)) });
+    const channel = service.channels.get('bench-police');
+    const stats0 = { ...channel!.sendStats() };
+    let c0 = process.cpuUsage();
     t0 = performance.now();
     const b = await autocannon({
       url: `${base}/batch`,
@@ -133,6 +136,14 @@ async function main(): Promise<void> {
     });
     const batchSeconds = (performance.now() - t0) / 1000;
     const eventsPerSecond = Math.round((b['2xx'] * 100) / batchSeconds);
+    // CPU of this process (server and autocannon) per event: robust to a busy machine.
+    const cpu = (from: NodeJS.CpuUsage, events: number) => {
+      const c = process.cpuUsage(from);
+      return Math.round((c.user + c.system) / Math.max(1, events));
+    };
+    const batchCpu = cpu(c0, b['2xx'] * 100);
+    const stats1 = { ...channel!.sendStats() };
+    c0 = process.cpuUsage();
     // 3. single records at 1,000 events/s
     const single = await autocannon({
       url: base,
@@ -143,14 +154,20 @@ async function main(): Promise<void> {
       overallRate: 1000,
       duration: SECONDS,
     });
+    const singleCpu = cpu(c0, single['2xx']);
+    const stats2 = channel!.sendStats();
+    const perSend = (a: typeof stats0, z: typeof stats0) =>
+      ((z.submissions - a.submissions) / Math.max(1, z.sends - a.sends)).toFixed(1);
     const lines = [
-      `http-ingest benchmark — ${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, loopback, ${PARTITIONS} partitions, acks=all`,
+      `http-ingest benchmark — ${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, loopback, ${PARTITIONS} partitions, acks=all, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       '',
       '| measurement | result |',
       '|---|---|',
       `| bus alone (batches of 100) | ${busRate} events/s |`,
-      `| **batches of 100 over HTTP**, 10 connections, ${SECONDS} s | **${eventsPerSecond} events/s** (${b['2xx']} × 2xx, ${b.non2xx} non-2xx, ${b.errors} errors; latency p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms) |`,
-      `| **single records at 1,000/s**, ${SECONDS} s | **p99 ${single.latency.p99} ms**, p50 ${single.latency.p50} ms, max ${single.latency.max} ms; ${Math.round(single.requests.average)} req/s achieved, ${single['2xx']} × 2xx, ${single.non2xx} non-2xx, ${single.errors} errors |`,
+      `| **batches of 100 over HTTP**, 10 connections, ${SECONDS} s | **${eventsPerSecond} events/s** (${b['2xx']} × 2xx, ${b.non2xx} non-2xx, ${b.errors} errors; latency p50 ${b.latency.p50} ms, p99 ${b.latency.p99} ms; ${perSend(stats0, stats1)} requests per producer send; ${batchCpu} µs CPU per event incl. autocannon) |`,
+      `| **single records at 1,000/s**, ${SECONDS} s | **p99 ${single.latency.p99} ms**, p50 ${single.latency.p50} ms, max ${single.latency.max} ms; ${Math.round(single.requests.average)} req/s achieved, ${single['2xx']} × 2xx, ${single.non2xx} non-2xx, ${single.errors} errors; ${perSend(stats1, stats2)} requests per producer send; ${singleCpu} µs CPU per request incl. autocannon |`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

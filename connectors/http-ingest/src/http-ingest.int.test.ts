@@ -118,6 +118,56 @@ describe('http-ingest against real Kafka and PostgreSQL', () => {
     expect(JSON.parse(mine!.source.raw)).toMatchObject({ recordId: 'P-1' });
   });
 
+  it('concurrent requests share producer sends, yet each gets exactly its own answers and every accepted record is in Kafka', async () => {
+    const before = (await readTopic(kafka, t.citizen)).length;
+    // 30 single pushes and 5 batches at once (one record of each batch is invalid).
+    const singles = Array.from({ length: 30 }, (_, i) =>
+      post(
+        '/v1/sources/police-residence/citizens',
+        citizen(1000 + i, { fullName: `Lò Văn ${'ABCDEFGHIJ'[i % 10]}` }),
+      ),
+    );
+    const batches = Array.from({ length: 5 }, (_, b) =>
+      post('/v1/sources/police-residence/citizens/batch', {
+        records: [
+          citizen(2000 + b * 10),
+          citizen(2001 + b * 10, { dateOfBirth: '31/02/1990' }),
+          citizen(2002 + b * 10),
+        ],
+      }),
+    );
+    const single = await Promise.all(singles);
+    const batch = await Promise.all(batches);
+    single.forEach((r, i) => {
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ status: 'accepted', recordId: `P-${1000 + i}` });
+    });
+    batch.forEach((r, b) => {
+      expect(r.status).toBe(207);
+      const results = r.body.results as Array<{ status: string; recordId: string; eventId?: string }>;
+      expect(results.map((x) => [x.recordId, x.status])).toEqual([
+        [`P-${2000 + b * 10}`, 'accepted'],
+        [`P-${2001 + b * 10}`, 'rejected'],
+        [`P-${2002 + b * 10}`, 'accepted'],
+      ]);
+    });
+    const accepted = [
+      ...single.map((r) => r.body.eventId as string),
+      ...batch.flatMap((r) =>
+        (r.body.results as Array<{ eventId?: string }>).flatMap((x) => (x.eventId ? [x.eventId] : [])),
+      ),
+    ];
+    // Answered only after Kafka acknowledged: every accepted event is already in the topic, once.
+    const events = (await readTopic(kafka, t.citizen)).map((m) =>
+      decodeObservation<{ eventId: string; source: { recordId: string } }>('citizen', m.value),
+    );
+    expect(events.length).toBe(before + accepted.length);
+    const inKafka = new Set(events.map((e) => e.eventId));
+    for (const id of accepted) expect(inKafka.has(id)).toBe(true);
+    const rejected = new Set([0, 1, 2, 3, 4].map((b) => `P-${2001 + b * 10}`));
+    expect(events.some((e) => rejected.has(e.source.recordId))).toBe(false);
+  });
+
   it('401 for a missing or wrong key, 403 for another department’s source', async () => {
     expect(
       (await post('/v1/sources/police-residence/citizens', citizen(2), { 'x-api-key': '' })).status,

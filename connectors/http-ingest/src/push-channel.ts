@@ -14,6 +14,12 @@ import {
 import { DependencyUnavailableError, errorMessage } from '@hub/errors';
 import type { Logger } from '@hub/log';
 import type { HttpIngestConfig, IngestSource } from './config.js';
+import { GroupCommit } from './group-commit.js';
+
+type Outcome = Awaited<ReturnType<ObservationSink['publish']>>['outcomes'][number];
+
+/** Records per producer send when requests are coalesced (the publisher splits requests by bytes). */
+const GROUP_MAX_RECORDS = 2000;
 
 export type RecordResult =
   | { index: number; status: 'accepted'; recordId: string; eventId: string }
@@ -27,7 +33,10 @@ export type RecordResult =
 export class PushChannel implements ConnectorInstance {
   readonly id: string;
   readonly status: StatusTracker;
-  private readonly parts = new Map<Entity, { sink: ObservationSink; mapper: Mapper }>();
+  private readonly parts = new Map<
+    Entity,
+    { sink: ObservationSink; mapper: Mapper; sends: GroupCommit<GoodRecord, Outcome> }
+  >();
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
 
@@ -60,10 +69,27 @@ export class PushChannel implements ConnectorInstance {
         config.topics.status,
       );
       status ??= p.status;
-      this.parts.set(entity, { sink: p.sink, mapper: p.mapper });
+      // Concurrent requests share one producer send (group commit); each is answered after its own
+      // records were acknowledged, and a failed send fails exactly the requests in it.
+      const sends = new GroupCommit<GoodRecord, Outcome>(
+        async (records) => (await p.sink.publish(records)).outcomes,
+        { maxItems: Math.max(config.maxBatchRecords, GROUP_MAX_RECORDS) },
+      );
+      this.parts.set(entity, { sink: p.sink, mapper: p.mapper, sends });
     }
     if (!status) throw new Error(`source ${source.system} allows no entity`);
     this.status = status;
+  }
+
+  /** Producer sends made and requests they carried (group commit), over all entities. */
+  sendStats(): { sends: number; submissions: number } {
+    let sends = 0;
+    let submissions = 0;
+    for (const p of this.parts.values()) {
+      sends += p.sends.stats.sends;
+      submissions += p.sends.stats.submissions;
+    }
+    return { sends, submissions };
   }
 
   allows(entity: Entity): boolean {
@@ -143,10 +169,12 @@ export class PushChannel implements ConnectorInstance {
       else results[index] = { index, status: 'rejected', recordId: m.recordId, errors: m.errors };
     });
     try {
-      const delivery = await p.sink.publish(good);
-      delivery.outcomes.forEach((o, i) => {
+      const outcomes = await p.sends.submit(good);
+      let published = 0;
+      outcomes.forEach((o, i) => {
         const g = good[i];
         if (!g) return;
+        if (o.ok) published++;
         results[g.index] = o.ok
           ? { index: g.index, status: 'accepted', recordId: g.recordId, eventId: g.value.eventId }
           : { index: g.index, status: 'rejected', recordId: g.recordId, errors: o.bad.errors };
@@ -155,7 +183,7 @@ export class PushChannel implements ConnectorInstance {
         const u = (g.value.source as { updatedAt?: number | null }).updatedAt ?? null;
         return u !== null && (acc === null || u > acc) ? u : acc;
       }, null);
-      this.status.published(delivery.published, newest);
+      this.status.published(published, newest);
     } catch (e) {
       this.status.error(errorMessage(e));
       throw e;

@@ -8,7 +8,7 @@
  * Options: --rows N (default 50000) --batch N (2000) --partitions N (6). Needs `npm run infra:up`.
  */
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { loadSettings, readEndpoints } from '@hub/infra-local';
 import {
   buildPollingConnector,
@@ -81,6 +81,11 @@ const config = SqlPollConfigSchema.parse({
 });
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+/** CPU time of this process (all its threads) since `from`, in µs per row: robust to a busy machine. */
+const cpuPerRow = (from: NodeJS.CpuUsage, n: number) => {
+  const c = process.cpuUsage(from);
+  return ((c.user + c.system) / n).toFixed(0);
+};
 
 async function main(): Promise<void> {
   const url = endpoints!.DATABASE_URL;
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
     // 1. the source query alone
     const source = new SqlSource(config.source, url);
     await source.open();
+    let c0 = process.cpuUsage();
     let t0 = performance.now();
     const read: SourceRecord[] = [];
     for (let cursor: string | undefined, more = true; more;) {
@@ -157,10 +163,12 @@ async function main(): Promise<void> {
       more = b.more;
     }
     const sourceMs = performance.now() - t0;
+    const sourceCpu = cpuPerRow(c0, ROWS);
     await source.close();
 
     // 3. mapping alone
     const mapper = new Mapper(config.mapping, { system: 'bench-civil', connectorId: config.id });
+    c0 = process.cpuUsage();
     t0 = performance.now();
     const good: GoodRecord[] = [];
     for (const r of read) {
@@ -168,6 +176,7 @@ async function main(): Promise<void> {
       if (m.ok) good.push({ key: m.key, value: m.value, recordId: m.recordId, raw: m.raw });
     }
     const mapMs = performance.now() - t0;
+    const mapCpu = cpuPerRow(c0, ROWS);
     const msgBytes = Buffer.byteLength(JSON.stringify(good[0]?.value ?? {}));
 
     // 2. the bus alone (same observations, same batch size)
@@ -183,9 +192,11 @@ async function main(): Promise<void> {
     });
     await sink.start();
     await sink.publish(good.slice(0, 10)); // warm-up: schema ids, metadata
+    c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < good.length; i += BATCH) await sink.publish(good.slice(i, i + BATCH));
     const busMs = performance.now() - t0;
+    const busCpu = cpuPerRow(c0, good.length);
     await sink.stop();
 
     // 4. end to end
@@ -206,22 +217,26 @@ async function main(): Promise<void> {
       { statusTopic: topics.status },
     );
     await connector.start();
+    c0 = process.cpuUsage();
     t0 = performance.now();
     while ((connector.status.snapshot().recordsPublished ?? 0) < ROWS)
       await new Promise((r) => setTimeout(r, 5));
     const e2eMs = performance.now() - t0;
+    const e2eCpu = cpuPerRow(c0, ROWS);
     await connector.stop();
 
     const lines = [
-      `sql-poll benchmark — ${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
+      `sql-poll benchmark — ${new Date().toISOString()}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
       `${ROWS} rows of ${avgRow} bytes in PostgreSQL (observation JSON ≈ ${msgBytes} bytes), batch ${BATCH}, ${PARTITIONS} partitions, acks=all`,
       '',
-      '| stage | rows/s | seconds |',
-      '|---|---:|---:|',
-      `| source query alone (keyset reads) | ${rate(ROWS, sourceMs)} | ${(sourceMs / 1000).toFixed(2)} |`,
-      `| mapping alone (@hub/vn normalisers) | ${rate(ROWS, mapMs)} | ${(mapMs / 1000).toFixed(2)} |`,
-      `| bus alone (Avro + Kafka, acks=all) | ${rate(good.length, busMs)} | ${(busMs / 1000).toFixed(2)} |`,
-      `| **sql-poll end to end** (read → map → publish → commit) | **${rate(ROWS, e2eMs)}** | ${(e2eMs / 1000).toFixed(2)} |`,
+      '| stage | rows/s | seconds | connector CPU µs/row |',
+      '|---|---:|---:|---:|',
+      `| source query alone (keyset reads) | ${rate(ROWS, sourceMs)} | ${(sourceMs / 1000).toFixed(2)} | ${sourceCpu} |`,
+      `| mapping alone (@hub/vn normalisers) | ${rate(ROWS, mapMs)} | ${(mapMs / 1000).toFixed(2)} | ${mapCpu} |`,
+      `| bus alone (Avro + Kafka, acks=all) | ${rate(good.length, busMs)} | ${(busMs / 1000).toFixed(2)} | ${busCpu} |`,
+      `| **sql-poll end to end** (read → map → publish → commit) | **${rate(ROWS, e2eMs)}** | ${(e2eMs / 1000).toFixed(2)} | ${e2eCpu} |`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

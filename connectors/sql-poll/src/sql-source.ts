@@ -34,6 +34,8 @@ export function connect(dialect: SqlSourceConfig['dialect'], url: string, poolMa
  */
 export class SqlSource implements PollSource {
   private readonly db: Knex;
+  /** `read` is a pure keyset query: the next batch may be read while the current one is acknowledged. */
+  readonly readAhead = true;
 
   constructor(
     private readonly cfg: SqlSourceConfig,

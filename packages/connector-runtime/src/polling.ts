@@ -31,6 +31,21 @@ export interface PollSource {
   listKeys?(): Promise<Set<string>>;
   /** Called after a batch's cursor was committed (e.g. to move a finished file). */
   committed?(cursor: string | undefined): Promise<void>;
+  /**
+   * True when `read` has no side effects and depends on nothing but its cursor (a keyset query):
+   * the runtime may then read and map the next batch, after a cursor not yet committed, while Kafka
+   * acknowledges the current one. Cursors are still committed one batch at a time, in order, after
+   * the acknowledgement. Leave it unset for sources whose `read` or `committed` change state
+   * (a drop folder moving files).
+   */
+  readonly readAhead?: boolean;
+}
+
+/** A batch read and mapped, not yet published. */
+interface PreparedBatch {
+  readonly batch: SourceBatch;
+  readonly good: GoodRecord[];
+  readonly bad: BadRecord[];
 }
 
 /** Start/stop/pause/resume, as every connector instance exposes them. */
@@ -69,6 +84,12 @@ export interface PollingConnectorOptions {
  * A crash between publish and commit re-reads the batch and re-sends the same events with the same
  * (deterministic) eventIds: nothing is lost, and duplicates are exact repeats consumers drop.
  * Failures (source or Kafka down) are retried with backoff from the last committed cursor.
+ *
+ * Pipelining (sources with `readAhead`): while batch n is published and acknowledged, batch n+1 is
+ * read (after batch n's cursor) and mapped. Only one batch is ever being published, and a cursor is
+ * committed only after its own batch — and therefore every earlier one — was acknowledged. A batch
+ * read ahead is dropped, never published, when batch n fails or the connector stops or pauses; the
+ * next attempt reads again from the committed cursor.
  */
 export class PollingConnector implements ConnectorInstance {
   readonly id: string;
@@ -163,13 +184,7 @@ export class PollingConnector implements ConnectorInstance {
         continue;
       }
       try {
-        const more = await this.batch();
-        await this.periodic(more);
-        if (this.failures > 0) {
-          this.failures = 0;
-          this.status.setState('RUNNING');
-          this.status.clearError();
-        }
+        const more = await this.batches();
         if (!more && !this.stopping) await this.sleep(this.opts.pollIntervalMs);
       } catch (e) {
         this.failures++;
@@ -193,11 +208,44 @@ export class PollingConnector implements ConnectorInstance {
     }
   }
 
-  /** One batch end to end. Returns whether more records are ready now. */
-  private async batch(): Promise<boolean> {
-    const timer = this.opts.metrics.batchDuration.startTimer({ connector: this.id });
-    const batch = await this.opts.source.read(this.cursor, this.opts.batchSize);
-    this.status.read(batch.records.length + (batch.unparsable?.length ?? 0));
+  /**
+   * Batches end to end, one after the other, while the source has more ready (and the connector is
+   * neither stopping nor paused). With `readAhead` the next batch is read and mapped while the current
+   * one is being acknowledged. Returns whether more records are ready now.
+   */
+  private async batches(): Promise<boolean> {
+    const readAhead = this.opts.source.readAhead === true;
+    let pending: Promise<PreparedBatch> | undefined = this.prepare(this.cursor);
+    try {
+      for (;;) {
+        // Read + map (what of it was not overlapped with the previous batch) + publish + commit.
+        const timer = this.opts.metrics.batchDuration.startTimer({ connector: this.id });
+        const current: PreparedBatch = await pending;
+        pending = undefined;
+        const goOn = () => current.batch.more && !this.stopping && !this.paused;
+        // Read after a cursor that is not committed yet: it is committed only after `current`.
+        if (readAhead && goOn()) pending = quiet(this.prepare(current.batch.cursor));
+        await this.deliver(current);
+        timer();
+        if (this.failures > 0) {
+          this.failures = 0;
+          this.status.setState(this.paused ? 'PAUSED' : 'RUNNING');
+          this.status.clearError();
+        }
+        await this.periodic(current.batch.more);
+        if (!goOn()) return current.batch.more;
+        pending ??= this.prepare(this.cursor);
+      }
+    } finally {
+      // A batch read ahead and not delivered (failure, stop, pause) is dropped: the next run reads it
+      // again from the committed cursor. Wait for its read to end so the source can be closed.
+      if (pending) await pending.catch(() => undefined);
+    }
+  }
+
+  /** Read a batch after `cursor` and map it (no Kafka, no cursor). */
+  private async prepare(cursor: string | undefined): Promise<PreparedBatch> {
+    const batch = await this.opts.source.read(cursor, this.opts.batchSize);
     const good: GoodRecord[] = [];
     const bad: BadRecord[] = [...(batch.unparsable ?? [])];
     for (const record of batch.records) {
@@ -212,6 +260,12 @@ export class PollingConnector implements ConnectorInstance {
         });
       else bad.push(toBadRecord(m));
     }
+    return { batch, good, bad };
+  }
+
+  /** Publish a prepared batch, dead-letter its bad records, and once Kafka acknowledged both, commit its cursor. */
+  private async deliver({ batch, good, bad }: PreparedBatch): Promise<void> {
+    this.status.read(batch.records.length + (batch.unparsable?.length ?? 0));
     const delivery = await this.opts.sink.publish(good);
     const upsertKeys: KnownKey[] = [];
     let newest: number | null = null;
@@ -241,7 +295,6 @@ export class PollingConnector implements ConnectorInstance {
     this.status.published(delivery.published, newest);
     for (const b of bad) this.status.deadLettered(1, b.reason);
     this.status.committed(batch.cursor ?? null);
-    timer();
     if (bad.length > 0)
       this.opts.logger.warn({ connectorId: this.id, deadLettered: bad.length }, 'records_dead_lettered');
     if (batch.records.length > 0)
@@ -249,7 +302,6 @@ export class PollingConnector implements ConnectorInstance {
         { connectorId: this.id, read: batch.records.length, published: delivery.published },
         'batch_committed',
       );
-    return batch.more;
   }
 
   private async periodic(more: boolean): Promise<void> {
@@ -290,4 +342,10 @@ export class PollingConnector implements ConnectorInstance {
       this.opts.logger.info({ connectorId: this.id, deletions: delivery.published }, 'deletions_published');
     }
   }
+}
+
+/** The same promise, marked as handled: a read ahead that fails while nobody awaits it yet is no unhandled rejection. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

@@ -31,6 +31,9 @@ export function unframe(bytes: Buffer | null): { schemaId: number; body: Buffer 
   return { schemaId: bytes.readUInt32BE(1), body: bytes.subarray(HEADER_SIZE) };
 }
 
+/** Encoding scratch space, shared by every codec (encoding is synchronous); grows when a value needs more. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** Every field of `value` that does not fit `type`, as precise details (path, expected type). */
 export function validationDetails(type: avro.Type, value: unknown): ErrorDetail[] {
   const details: ErrorDetail[] = [];
@@ -97,9 +100,15 @@ export class AvroCodec<T = unknown> {
   /** Encode a value; throws ValidationError listing every field that does not fit the schema. */
   encode(value: T): Buffer {
     const id = this.id;
-    let body: Buffer;
+    let end: number;
     try {
-      body = this.type.toBuffer(value);
+      // Written once into a reused scratch buffer, behind room for the header (avsc's toBuffer goes
+      // through a 1 KiB buffer and writes a bigger value twice, then it was copied again to frame it).
+      end = this.type.encode(value, scratch, HEADER_SIZE);
+      if (end < 0) {
+        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+        end = this.type.encode(value, scratch, HEADER_SIZE);
+      }
     } catch (cause) {
       const details = validationDetails(this.type, value);
       throw new ValidationError(`value does not match schema ${this.type.name ?? this.subject}`, {
@@ -107,7 +116,11 @@ export class AvroCodec<T = unknown> {
         details: details.length ? details : [{ problem: String(cause) }],
       });
     }
-    return frame(id, body);
+    const out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 0, 0, end);
+    out.writeUInt8(MAGIC_BYTE, 0);
+    out.writeUInt32BE(id, 1);
+    return out;
   }
 
   /**

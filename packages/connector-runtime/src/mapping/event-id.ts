@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 
 /** JSON text of a source record: dates as ISO strings, bigints and buffers as text (kept as `source.raw`). */
 export function rawJson(data: unknown): string {
+  // A flat row of strings, numbers, booleans, nulls and dates (most database rows) needs no replacer:
+  // JSON.stringify gives the same text, several times faster than calling a replacer per value.
+  if (isFlatPlain(data)) return JSON.stringify(data);
   return JSON.stringify(data, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
@@ -15,6 +18,19 @@ export function rawJson(data: unknown): string {
     }
     return v;
   });
+}
+
+function isFlatPlain(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  if (Object.getPrototypeOf(data) !== Object.prototype && Object.getPrototypeOf(data) !== null) return false;
+  for (const key in data) {
+    const v = (data as Record<string, unknown>)[key];
+    const t = typeof v;
+    if (t === 'string' || t === 'number' || t === 'boolean' || v === null || v === undefined) continue;
+    if (v instanceof Date) continue;
+    return false;
+  }
+  return true;
 }
 
 export interface EventIdParts {

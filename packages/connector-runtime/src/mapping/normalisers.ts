@@ -269,6 +269,19 @@ function normaliseName(raw: string, minConfidence: number): NormaliseResult<unkn
 
 const addressMemo = new Memo<NormaliseResult<AddressInput>>(20_000);
 const nameMemo = new Memo<NormaliseResult<unknown>>(50_000);
+/**
+ * Short texts (an ethnicity, a village, an agency) repeat as much as names, and cleaning one that is
+ * not pure ASCII runs the full encoding detection (~0.1 ms: several candidate decodings, each a
+ * strict UTF-8 decode that throws): memoised too. Long free text is rarely repeated: not kept.
+ */
+const textMemo = new Memo<string>(20_000);
+const MEMO_TEXT_MAX = 200;
+
+function cleanShortText(text: string, minConfidence: number): string {
+  return text.length <= MEMO_TEXT_MAX
+    ? textMemo.get(`${minConfidence}\u0000${text}`, () => cleanText(text, minConfidence))
+    : cleanText(text, minConfidence);
+}
 
 /** Apply one normaliser to one non-blank source value. Blank values are null (never an error here). */
 export function normalise(
@@ -280,7 +293,7 @@ export function normalise(
   const minConfidence = ctx.repairConfidence ?? 0.6;
   switch (name) {
     case 'text':
-      return ok(cleanText(asText(v), minConfidence));
+      return ok(cleanShortText(asText(v), minConfidence));
     case 'name':
       return typeof v === 'string'
         ? nameMemo.get(`${minConfidence}\u0000${v}`, () => normaliseName(v, minConfidence))
