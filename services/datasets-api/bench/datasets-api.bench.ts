@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { foldKey } from '@hub/vn';
@@ -19,7 +20,9 @@ const baseUrl = process.env.DATABASE_URL ?? endpoints.DATABASE_URL ?? 'postgres:
 const N = Number(process.env.BENCH_CITIZENS ?? 200_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 18_080);
-const DB_NAME = 'hub_datasets_bench';
+const DB_NAME = process.env.BENCH_DB_NAME ?? 'hub_datasets_bench';
+// A/B against another build (e.g. the previous commit built elsewhere) on a copy of the bench database.
+const SERVICE_MAIN = process.env.BENCH_SERVICE_MAIN ?? fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const LOOKUP_RPS = Number(process.env.BENCH_LOOKUP_RPS ?? 1000);
 const SEARCH_RPS = Number(process.env.BENCH_SEARCH_RPS ?? 200);
 
@@ -48,7 +51,7 @@ async function fill(): Promise<void> {
        array[fs, fm, fg], array[commune], pid, y, mo, d, now()
      from (
        select i, 'bench-c-' || lpad(i::text, 7, '0') as id, y, mo, d, sx,
-         '008' || ((case when y >= 2000 then 2 else 0 end) + sx)::text || lpad((y % 100)::text, 2, '0') || lpad(i::text, 6, '0') as pid,
+         (array['008', '010', '011', '012'])[1 + i / 1000000] || ((case when y >= 2000 then 2 else 0 end) + sx)::text || lpad((y % 100)::text, 2, '0') || lpad((i % 1000000)::text, 6, '0') as pid,
          lpad((2200 + i % 124)::text, 5, '0') as commune,
          (?::text[])[1 + i % ?] as s, (?::text[])[1 + (i / 7) % ?] as m, (?::text[])[1 + (i / 3) % ?] as g,
          (?::text[])[1 + i % ?] as fs, (?::text[])[1 + (i / 7) % ?] as fm, (?::text[])[1 + (i / 3) % ?] as fg
@@ -71,10 +74,31 @@ function dbUrl(): string {
 function pidOf(i: number): string {
   const y = 1940 + (i % 80);
   const digit = (y >= 2000 ? 2 : 0) + (i % 2);
-  return `008${digit}${String(y % 100).padStart(2, '0')}${String(i).padStart(6, '0')}`;
+  // Registration code 008 for the first million, 010, 011, 012 after it (12 digits, unique per i).
+  return `${['008', '010', '011', '012'][Math.floor(i / 1_000_000)] ?? '008'}${digit}${String(y % 100).padStart(2, '0')}${String(i % 1_000_000).padStart(6, '0')}`;
 }
 
-async function run(title: string, rate: number, path: () => string, apiKey: string) {
+const metricsText = (): Promise<string> => fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text());
+const serviceCpuSeconds = async (): Promise<number> => Number(/^hub_datasets_api_process_cpu_seconds_total (\S+)$/m.exec(await metricsText())?.[1] ?? NaN);
+
+/** CPU seconds (user + system) of the PostgreSQL backends serving the bench database (same host). */
+async function postgresCpuSeconds(db: ReturnType<typeof createDb>): Promise<number> {
+  const { rows } = await db.raw<{ rows: { pid: number }[] }>(`select pid from pg_stat_activity where datname = ?`, [DB_NAME]);
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      /* backend gone, or PostgreSQL on another host */
+    }
+  }
+  return ticks / 100;
+}
+
+async function run(title: string, rate: number, path: () => string, apiKey: string, db?: ReturnType<typeof createDb>) {
+  const cpu0 = await serviceCpuSeconds();
+  const pg0 = db ? await postgresCpuSeconds(db) : NaN;
   const result = await autocannon({
     url: `http://127.0.0.1:${PORT}`,
     connections: Math.max(10, Math.ceil(rate / 20)),
@@ -83,7 +107,9 @@ async function run(title: string, rate: number, path: () => string, apiKey: stri
     headers: { authorization: `Bearer ${apiKey}` },
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }],
   });
-  const rss = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text()).then((t) => /hub_datasets_api_process_resident_memory_bytes (\d+)/.exec(t)?.[1]);
+  const cpu1 = await serviceCpuSeconds();
+  const pg1 = db ? await postgresCpuSeconds(db) : NaN;
+  const rss = await metricsText().then((t) => /hub_datasets_api_process_resident_memory_bytes (\d+)/.exec(t)?.[1]);
   const line = {
     scenario: title,
     targetRps: rate,
@@ -97,6 +123,12 @@ async function run(title: string, rate: number, path: () => string, apiKey: stri
     p99ms: result.latency.p99,
     maxMs: result.latency.max,
     serviceRssMiB: rss ? Math.round(Number(rss) / 1048576) : null,
+    // CPU cost per request, less sensitive to the shared host than latency: service process, and the
+    // PostgreSQL backends of the bench database (pool connections that lived through the scenario).
+    serviceCpuMsPerReq: Number((((cpu1 - cpu0) * 1000) / Math.max(1, result.requests.total)).toFixed(2)),
+    postgresCpuMsPerReq: Number((((pg1 - pg0) * 1000) / Math.max(1, result.requests.total)).toFixed(2)),
+    // Host load (1-minute average) right after the scenario: the machine is shared, figures are noisy.
+    load1: Number(loadavg()[0]?.toFixed(1)),
   };
   console.log(JSON.stringify(line));
   return line;
@@ -105,13 +137,21 @@ async function run(title: string, rate: number, path: () => string, apiKey: stri
 async function main(): Promise<void> {
   if (process.env.BENCH_SKIP_FILL !== '1') await fill();
   const db = createDb(dbUrl(), { max: 2 });
+  // A kept database (BENCH_SKIP_FILL=1) gets this build's newer migrations (not when benchmarking another build).
+  if (process.env.BENCH_SERVICE_MAIN === undefined) await migrateLatest(db);
+  if (process.env.BENCH_FILL_ONLY === '1') {
+    await db.destroy();
+    return;
+  }
   const { apiKey } = await new GovernanceRepository(db).createApp({
     name: 'bench',
     purpose: 'load benchmark on synthetic data',
     scopes: ['citizen.identity', 'citizen.address', 'citizen.civil-status'],
     rateLimitPerMinute: 10_000_000,
   });
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
+  // BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, SERVICE_MAIN], {
     cwd: here,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -125,22 +165,27 @@ async function main(): Promise<void> {
     },
   });
   try {
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://127.0.0.1:${PORT}/healthz`).then((r) => r.ok, () => false)) break;
-      await new Promise((r) => setTimeout(r, 100));
+    // Up to 60 s: on the shared 2-core host, loading the service's modules alone can take over 10 s.
+    let healthy = false;
+    for (let i = 0; i < 600 && !healthy; i++) {
+      healthy = await fetch(`http://127.0.0.1:${PORT}/healthz`).then((r) => r.ok, () => false);
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
+    if (!healthy) throw new Error(`the service did not answer /healthz on port ${PORT} within 60 s`);
     const rnd = (): number => 1 + Math.floor(Math.random() * N);
     await run('warm-up', 200, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey);
-    const lookup = await run('lookup by personal number', LOOKUP_RPS, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey);
+    const lookup = await run('lookup by personal number', LOOKUP_RPS, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey, db);
     const search = await run('search name + birth year', SEARCH_RPS, () => {
       const i = rnd();
       const name = [SURNAMES[i % SURNAMES.length], MIDDLE[Math.floor(i / 7) % MIDDLE.length], GIVEN[Math.floor(i / 3) % GIVEN.length]].join(' ');
       return `/citizens?name=${encodeURIComponent(foldKey(name))}&dob=${1940 + (i % 80)}`;
-    }, apiKey);
+    }, apiKey, db);
     const logged = (await db('access_log').count({ n: '*' }).first()) as { n: string };
     console.log(JSON.stringify({ dataset: N, accessLogRows: Number(logged.n), lookupP99Target: 20, lookupOk: lookup.p99ms <= 20, searchP99Target: 100, searchOk: search.p99ms <= 100 }));
   } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await exited;
     await db.destroy();
   }
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { isAppError, errorMessage } from '@hub/errors';
+import { CLIENT_ID_PATTERN } from './domain/oauth.js';
 import { parseScopes } from './domain/scopes.js';
 import { GovernanceRepository } from './db/governance.repository.js';
 import { createDb, migrateLatest } from './db/migrations.js';
@@ -14,6 +15,9 @@ const USAGE = `hub-datasets-api <command>
   apps list                                 applications, scopes, purposes, active keys
   apps revoke <appId>                       revoke an application and all its keys
   apps rotate <appId>                       issue a new key and revoke the old ones; prints the key once
+  apps client create <appId>                issue OAuth2 client credentials (client_id + client_secret, printed once)
+  apps client link <appId> <clientId>       accept an external IdP's tokens for this client id as the application
+  apps client revoke <clientId>             revoke a client (its tokens are refused within AUTH_CACHE_TTL_MS)
 `;
 
 const Env = z.object({ DATABASE_URL: z.string().url(), MIGRATION_DATABASE_URL: z.string().url().optional() });
@@ -59,6 +63,21 @@ async function run(argv: string[]): Promise<string> {
         return `revoked ${rest[0] ?? ''}`;
       case 'rotate':
         return JSON.stringify(await apps.rotateKey(z.string().min(1, 'give the appId').parse(rest[0])), null, 2);
+      case 'client': {
+        const [action, a, b] = rest;
+        const appId = z.string().min(1, 'give the appId');
+        const clientId = z.string().regex(CLIENT_ID_PATTERN, 'a client id is 1–200 letters, digits or ._:@/-');
+        if (action === 'create') {
+          const created = await apps.createClient(appId.parse(a));
+          return JSON.stringify({ ...created, tokenEndpoint: 'POST /oauth/token (grant_type=client_credentials)', note: 'store the clientSecret now: it is shown once and only its hash is kept' }, null, 2);
+        }
+        if (action === 'link') return JSON.stringify(await apps.linkClient(appId.parse(a), clientId.parse(b)), null, 2);
+        if (action === 'revoke') {
+          await apps.revokeClient(clientId.parse(a));
+          return `revoked ${a ?? ''}`;
+        }
+        return USAGE;
+      }
       default:
         return USAGE;
     }

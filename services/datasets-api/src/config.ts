@@ -37,6 +37,20 @@ export const ConfigSchema = z.object({
   CATALOGUE_SOURCES_FILE: z.string().optional(),
   /** Set when running behind a reverse proxy (express `trust proxy`), e.g. `1` or `loopback`. */
   TRUST_PROXY: z.string().optional(),
+  /** OAuth2 bearer JWTs: the accepted (and, for the local token endpoint, issued) `iss`. */
+  OAUTH_ISSUER: z.string().min(1).default('urn:hub:datasets-api'),
+  /** The `aud` a bearer JWT must carry (and the local token endpoint issues). */
+  OAUTH_AUDIENCE: z.string().min(1).default('datasets-api'),
+  /** An external IdP's JWKS URL (cached); unset: no remote keys. */
+  OAUTH_JWKS_URL: optionalUrl,
+  /** An external IdP's public key (PEM, SPKI; `\n` escapes allowed); unset: none. */
+  OAUTH_PUBLIC_KEY: z.string().optional().transform((s) => (s === undefined || s.trim() === '' ? undefined : s)),
+  /** true: serve POST /oauth/token and /.well-known/jwks.json (local issuer without an external IdP). */
+  OAUTH_TOKEN_ENDPOINT_ENABLED: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  /** The token endpoint's signing key (PEM, PKCS#8; RSA, EC or Ed25519); unset: an ES256 key generated at start (per instance). */
+  OAUTH_SIGNING_KEY: z.string().optional().transform((s) => (s === undefined || s.trim() === '' ? undefined : s)),
+  /** Lifetime of the access tokens the token endpoint issues. */
+  OAUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -138,6 +138,30 @@ describe('datasets API over the real broker, registry and database', () => {
     expect(log.body.items[0]).toMatchObject({ appId: row.app_id, recordIds: expect.arrayContaining(['c-2']) as unknown });
   });
 
+  it('group commit: concurrent reads are each logged under their own request id; a failed log write withholds the data (503)', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `concurrent-${i}`);
+    const responses = await Promise.all(ids.map((id) => get(`${api.url}/citizens/by-identifier/008185000123`, keys.full, { 'x-request-id': id })));
+    expect(responses.map((r) => r.status)).toEqual(ids.map(() => 200));
+    const rows: { request_id: string; record_ids: string[] }[] = await db('access_log').whereIn('request_id', ids).select('request_id', 'record_ids');
+    expect(rows.map((r) => r.request_id).sort()).toEqual([...ids].sort());
+    expect(rows.every((r) => r.record_ids.join() === 'c-1')).toBe(true);
+
+    await db.raw(`
+      create function refuse_marked_log_row() returns trigger language plpgsql as $$
+      begin raise exception 'simulated access-log failure'; end $$;
+      create trigger access_log_refuse_marked before insert on access_log
+        for each row when (new.request_id like 'must-fail-%') execute function refuse_marked_log_row();`);
+    try {
+      const failed = await get(`${api.url}/citizens/c-1`, keys.full, { 'x-request-id': 'must-fail-1' });
+      expect(failed.status).toBe(503);
+      expect(failed.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      expect(JSON.stringify(failed.body)).not.toContain('Nguy');
+    } finally {
+      await db.raw('drop trigger access_log_refuse_marked on access_log; drop function refuse_marked_log_row()');
+    }
+    expect((await get(`${api.url}/citizens/c-1`, keys.full)).status).toBe(200);
+  });
+
   it('ignores duplicate and stale versions, and applies newer ones', async () => {
     await pub.citizen(aCitizen({ masterId: 'c-1', version: 3, fullName: 'Nguyễn Thị Thủy Tiên' }));
     await pub.citizen(aCitizen({ masterId: 'c-1', version: 3, fullName: 'duplicate must not win' }));

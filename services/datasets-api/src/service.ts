@@ -11,6 +11,7 @@ import { ConsolidationClient } from './clients/consolidation.client.js';
 import type { Config } from './config.js';
 import { createMasterConsumer } from './consumers/master.consumer.js';
 import { Authenticator } from './domain/app-registry.js';
+import { JwtAuthenticator, SigningKey, TokenIssuer } from './domain/oauth.js';
 import { catalogueDocument, subjectOf, SourcesSchema, type DatasetFacts, type Sources } from './domain/catalogue.js';
 import { DATASETS, type Dataset } from './domain/scopes.js';
 import { GovernanceRepository } from './db/governance.repository.js';
@@ -116,13 +117,37 @@ export function createDatasetsApi(deps: DatasetsApiDeps): DatasetsApi {
     return { ok, checks };
   };
 
+  let signingKey: SigningKey | undefined;
+  try {
+    if (config.OAUTH_TOKEN_ENDPOINT_ENABLED) signingKey = config.OAUTH_SIGNING_KEY ? SigningKey.fromPem(config.OAUTH_SIGNING_KEY) : SigningKey.generate();
+  } catch (e) {
+    throw new ConfigError(`OAUTH_SIGNING_KEY is not a usable PEM private key: ${errorMessage(e)}`);
+  }
+  let jwt: JwtAuthenticator;
+  try {
+    jwt = new JwtAuthenticator(governance, {
+      issuer: config.OAUTH_ISSUER,
+      audience: config.OAUTH_AUDIENCE,
+      localKey: signingKey,
+      jwksUrl: config.OAUTH_JWKS_URL,
+      publicKeyPem: config.OAUTH_PUBLIC_KEY,
+      cacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    });
+  } catch (e) {
+    throw new ConfigError(`OAUTH_PUBLIC_KEY is not a usable PEM public key: ${errorMessage(e)}`);
+  }
+  const tokenIssuer = signingKey
+    ? new TokenIssuer({ key: signingKey, issuer: config.OAUTH_ISSUER, audience: config.OAUTH_AUDIENCE, ttlSeconds: config.OAUTH_TOKEN_TTL_SECONDS })
+    : undefined;
+
   const app = createApp({
     queries,
     governance,
     metrics,
     logger,
     pageSize: { default: config.PAGE_SIZE_DEFAULT, max: config.PAGE_SIZE_MAX },
-    authenticator: new Authenticator(governance, config.AUTH_CACHE_TTL_MS),
+    authenticator: new Authenticator(governance, config.AUTH_CACHE_TTL_MS, Date.now, jwt.enabled ? jwt : undefined),
+    tokenEndpoint: tokenIssuer ? { store: governance, issuer: tokenIssuer } : undefined,
     consolidation: new ConsolidationClient(config.CONSOLIDATION_URL, config.CONSOLIDATION_TIMEOUT_MS),
     catalogue: buildCatalogue,
     ready,

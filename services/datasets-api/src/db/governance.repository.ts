@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { NotFoundError } from '@hub/errors';
 import { issueKey } from '../domain/api-keys.js';
 import type { KeyRecord, KeyStore } from '../domain/app-registry.js';
+import { issueClient, type ClientRecord, type ClientStore } from '../domain/oauth.js';
 import type { Dataset } from '../domain/scopes.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface Application {
   readonly appId: string;
@@ -14,6 +16,7 @@ export interface Application {
   readonly status: 'ACTIVE' | 'REVOKED';
   readonly createdAt: string;
   readonly activeKeys: number;
+  readonly activeClients: number;
 }
 
 export interface AccessLogEntry {
@@ -44,11 +47,62 @@ interface AppRow {
   status: 'ACTIVE' | 'REVOKED';
   created_at: Date;
   active_keys?: string | number;
+  active_clients?: string | number;
 }
 
 /** Applications, their API keys (hashes only) and the append-only access log. */
-export class GovernanceRepository implements KeyStore {
-  constructor(private readonly db: Knex) {}
+export class GovernanceRepository implements KeyStore, ClientStore {
+  /** Concurrent requests' access-log rows go into one multi-row INSERT; each request awaits its row's commit. */
+  private readonly accessLog: GroupCommit<AccessLogEntry>;
+
+  constructor(private readonly db: Knex) {
+    this.accessLog = new GroupCommit((entries) => this.insertAccessLog(entries), { maxBatch: 500, maxInFlight: 2 });
+  }
+
+  async findActiveClient(clientId: string): Promise<ClientRecord | undefined> {
+    const row = (await this.db('oauth_clients as c')
+      .join('applications as a', 'a.app_id', 'c.app_id')
+      .select('c.client_id', 'c.secret_hash', 'a.app_id', 'a.name', 'a.purpose', 'a.scopes', 'a.rate_limit_per_minute')
+      .where({ 'c.client_id': clientId, 'a.status': 'ACTIVE' })
+      .whereNull('c.revoked_at')
+      .first()) as (AppRow & { client_id: string; secret_hash: string | null }) | undefined;
+    if (!row) return undefined;
+    return {
+      clientId: row.client_id,
+      secretHash: row.secret_hash,
+      appId: row.app_id,
+      name: row.name,
+      purpose: row.purpose,
+      scopes: row.scopes,
+      rateLimitPerMinute: row.rate_limit_per_minute,
+    };
+  }
+
+  /** Issues OAuth2 client credentials for an active application; the secret is returned once. */
+  async createClient(appId: string): Promise<{ appId: string; clientId: string; clientSecret: string }> {
+    const client = await issueClient();
+    await this.db.transaction(async (trx) => {
+      const app = (await trx('applications').where({ app_id: appId, status: 'ACTIVE' }).forUpdate().first()) as AppRow | undefined;
+      if (!app) throw new NotFoundError(`no active application ${appId}`);
+      await trx('oauth_clients').insert({ client_id: client.clientId, app_id: appId, secret_hash: client.secretHash });
+    });
+    return { appId, clientId: client.clientId, clientSecret: client.clientSecret };
+  }
+
+  /** Links an external IdP's client id to an application (its tokens then act for that application). */
+  async linkClient(appId: string, clientId: string): Promise<{ appId: string; clientId: string }> {
+    await this.db.transaction(async (trx) => {
+      const app = (await trx('applications').where({ app_id: appId, status: 'ACTIVE' }).forUpdate().first()) as AppRow | undefined;
+      if (!app) throw new NotFoundError(`no active application ${appId}`);
+      await trx('oauth_clients').insert({ client_id: clientId, app_id: appId, secret_hash: null });
+    });
+    return { appId, clientId };
+  }
+
+  async revokeClient(clientId: string): Promise<void> {
+    const n = await this.db('oauth_clients').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: this.db.fn.now() });
+    if (n === 0) throw new NotFoundError(`no active client ${clientId}`);
+  }
 
   async findActiveKey(keyId: string): Promise<KeyRecord | undefined> {
     const row = (await this.db('api_keys as k')
@@ -82,7 +136,11 @@ export class GovernanceRepository implements KeyStore {
 
   async listApps(): Promise<Application[]> {
     const rows = (await this.db('applications as a')
-      .select('a.*', this.db.raw('(select count(*) from api_keys k where k.app_id = a.app_id and k.revoked_at is null) as active_keys'))
+      .select(
+        'a.*',
+        this.db.raw('(select count(*) from api_keys k where k.app_id = a.app_id and k.revoked_at is null) as active_keys'),
+        this.db.raw('(select count(*) from oauth_clients c where c.app_id = a.app_id and c.revoked_at is null) as active_clients'),
+      )
       .orderBy('a.created_at')) as AppRow[];
     return rows.map((r) => ({
       appId: r.app_id,
@@ -93,6 +151,7 @@ export class GovernanceRepository implements KeyStore {
       status: r.status,
       createdAt: r.created_at.toISOString(),
       activeKeys: Number(r.active_keys ?? 0),
+      activeClients: Number(r.active_clients ?? 0),
     }));
   }
 
@@ -101,6 +160,7 @@ export class GovernanceRepository implements KeyStore {
       const n = await trx('applications').where({ app_id: appId }).update({ status: 'REVOKED', revoked_at: trx.fn.now() });
       if (n === 0) throw new NotFoundError(`no application ${appId}`);
       await trx('api_keys').where({ app_id: appId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+      await trx('oauth_clients').where({ app_id: appId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
     });
   }
 
@@ -116,16 +176,23 @@ export class GovernanceRepository implements KeyStore {
     return { appId, apiKey: key.apiKey };
   }
 
-  async logAccess(entry: AccessLogEntry): Promise<void> {
-    await this.db('access_log').insert({
-      request_id: entry.requestId,
-      app_id: entry.appId,
-      purpose: entry.purpose,
-      dataset: entry.dataset,
-      endpoint: entry.endpoint,
-      record_ids: [...entry.recordIds],
-      fields: [...entry.fields],
-    });
+  /** Resolves once the row is committed (group commit with concurrent callers); rejects if it is not. */
+  logAccess(entry: AccessLogEntry): Promise<void> {
+    return this.accessLog.append(entry);
+  }
+
+  private async insertAccessLog(entries: readonly AccessLogEntry[]): Promise<void> {
+    await this.db('access_log').insert(
+      entries.map((entry) => ({
+        request_id: entry.requestId,
+        app_id: entry.appId,
+        purpose: entry.purpose,
+        dataset: entry.dataset,
+        endpoint: entry.endpoint,
+        record_ids: [...entry.recordIds],
+        fields: [...entry.fields],
+      })),
+    );
   }
 
   async queryAccessLog(q: AccessLogQuery): Promise<{ id: number; row: Record<string, unknown> }[]> {

@@ -1,6 +1,8 @@
 import knexFactory, { type Knex } from 'knex';
 import { ConfigError } from '@hub/errors';
 import * as initial from './migrations/0001-initial.js';
+import * as oauthClients from './migrations/0002-oauth-clients.js';
+import * as nameYearIndex from './migrations/0003-citizen-name-year-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -8,7 +10,11 @@ interface Migration {
 }
 
 /** Migrations in order. Add a file under migrations/ and a line here; never edit a released one. */
-export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['0001-initial', initial]];
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['0001-initial', initial],
+  ['0002-oauth-clients', oauthClients],
+  ['0003-citizen-name-year-index', nameYearIndex],
+];
 
 export const MIGRATIONS_TABLE = 'knex_migrations';
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dataset } from '../domain/scopes.js';
+import { Batcher } from './group-commit.js';
 import { RECORD_SELECT, TABLE, type RecordRow } from './tables.js';
 
 export interface CitizenSearch {
@@ -50,20 +51,39 @@ export interface DatasetStats {
 
 /** Read side of the read model. Parameterised queries only (knex bindings). */
 export class ReadModelQueries {
-  constructor(private readonly db: Knex) {}
+  /** Concurrent identifier lookups of a dataset share one `alias_key = any(…)` query (one round trip). */
+  private readonly aliasLookups: Record<Dataset, Batcher<string, RecordRow[]>>;
+
+  constructor(private readonly db: Knex) {
+    const batcher = (dataset: Dataset) => new Batcher<string, RecordRow[]>((keys) => this.byAliases(dataset, keys), { maxBatch: 200, maxInFlight: 4 });
+    this.aliasLookups = { citizen: batcher('citizen'), business: batcher('business'), dossier: batcher('dossier') };
+  }
 
   async byMasterId(dataset: Dataset, masterId: string): Promise<RecordRow | undefined> {
     return (await this.db(TABLE[dataset]).select(RECORD_SELECT).where({ master_id: masterId }).first()) as RecordRow | undefined;
   }
 
   /** Live records carrying an identifier (more than one only while a merge is in flight). */
-  async byAlias(dataset: Dataset, aliasKey: string): Promise<RecordRow[]> {
-    return (await this.db(`${TABLE[dataset]} as r`)
+  byAlias(dataset: Dataset, aliasKey: string): Promise<RecordRow[]> {
+    return this.aliasLookups[dataset].submit(aliasKey);
+  }
+
+  /** Live records per identifier, in the order of `aliasKeys` (at most 10 each, by master id). */
+  private async byAliases(dataset: Dataset, aliasKeys: readonly string[]): Promise<RecordRow[][]> {
+    const distinct = [...new Set(aliasKeys)];
+    const rows = (await this.db(`${TABLE[dataset]} as r`)
       .join('identifier_aliases as a', 'a.master_id', 'r.master_id')
-      .select(RECORD_SELECT.map((c) => `r.${c}`))
-      .where({ 'a.dataset': dataset, 'a.alias_key': aliasKey, 'r.state': 'LIVE' })
-      .orderBy('r.master_id')
-      .limit(10)) as RecordRow[];
+      .select('a.alias_key', ...RECORD_SELECT.map((c) => `r.${c}`))
+      .where({ 'a.dataset': dataset, 'r.state': 'LIVE' })
+      .whereRaw('a.alias_key = any(?::text[])', [distinct])
+      .orderBy([{ column: 'a.alias_key' }, { column: 'r.master_id' }])) as (RecordRow & { alias_key: string })[];
+    const found = new Map<string, RecordRow[]>();
+    for (const { alias_key: key, ...row } of rows) {
+      const list = found.get(key) ?? [];
+      if (list.length < 10) list.push(row);
+      found.set(key, list);
+    }
+    return aliasKeys.map((k) => found.get(k) ?? []);
   }
 
   private page(dataset: Dataset, page: Page, filter: (q: Knex.QueryBuilder) => void): Promise<RecordRow[]> {
@@ -75,7 +95,11 @@ export class ReadModelQueries {
 
   searchCitizens(s: CitizenSearch, page: Page): Promise<RecordRow[]> {
     return this.page('citizen', page, (q) => {
-      if (s.nameTokens?.length) q.whereRaw('name_tokens @> ?::text[]', [[...s.nameTokens]]);
+      if (s.nameTokens?.length && s.birth) {
+        // Name + birth year: the (year, word) expression index (migration 0003), same semantics.
+        const year = s.birth.year;
+        q.whereRaw('citizen_name_year_keys(name_tokens, birth_year) @> ?::text[]', [s.nameTokens.map((t) => `${year}:${t}`)]);
+      } else if (s.nameTokens?.length) q.whereRaw('name_tokens @> ?::text[]', [[...s.nameTokens]]);
       if (s.commune !== undefined) q.whereRaw('commune_codes @> array[?]::text[]', [s.commune]);
       if (s.birth) {
         const { year, month, day } = s.birth;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UnauthorizedError } from '@hub/errors';
 import { parseKey, verifySecret } from './api-keys.js';
+import { looksLikeJwt, type JwtAuthenticator } from './oauth.js';
 
 /** A registered application as the request pipeline sees it. */
 export interface Caller {
@@ -27,7 +28,7 @@ export interface KeyStore {
 }
 
 /**
- * Authenticates API keys. scrypt is deliberately slow, so a verified key is cached for a short
+ * Authenticates API keys (and hands bearer JWTs to the JwtAuthenticator). scrypt is deliberately slow, so a verified key is cached for a short
  * time under the SHA-256 of the full key (never the key itself): revocation and scope changes take
  * effect within `ttlMs`.
  */
@@ -38,10 +39,18 @@ export class Authenticator {
     private readonly store: KeyStore,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    /** Bearer JWTs (OAuth2 client credentials); absent: API keys only. */
+    private readonly jwt?: JwtAuthenticator,
   ) {}
 
   async authenticate(apiKey: string | undefined): Promise<Caller> {
-    if (apiKey === undefined || apiKey === '') throw new UnauthorizedError('credentials required: send the API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>"');
+    if (apiKey === undefined || apiKey === '') {
+      throw new UnauthorizedError('credentials required: send an API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>", or an OAuth2 access token as "Authorization: Bearer <jwt>"');
+    }
+    if (looksLikeJwt(apiKey)) {
+      if (!this.jwt) throw new UnauthorizedError('bearer JWTs are not accepted by this deployment: use an API key');
+      return this.jwt.authenticate(apiKey);
+    }
     const digest = createHash('sha256').update(apiKey).digest('base64');
     const hit = this.cache.get(digest);
     if (hit && hit.until > this.now()) return hit.caller;

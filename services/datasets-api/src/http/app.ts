@@ -4,6 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { AppError, errorMessage } from '@hub/errors';
 import type { Authenticator } from '../domain/app-registry.js';
+import type { ClientStore, TokenIssuer } from '../domain/oauth.js';
 import type { ConsolidationClient } from '../clients/consolidation.client.js';
 import { AuthFailureLimiter } from './auth-failures.js';
 import { businessesRouter } from './businesses.router.js';
@@ -13,6 +14,7 @@ import { callerOf, type HttpDeps } from './context.js';
 import { docsRouter } from './docs.js';
 import { dossiersRouter } from './dossiers.router.js';
 import { accessLogRouter, feedRouter } from './feed.router.js';
+import { oauthRouter } from './oauth.router.js';
 import { openApiDocument } from './openapi.js';
 
 export interface AppDeps extends HttpDeps {
@@ -22,6 +24,8 @@ export interface AppDeps extends HttpDeps {
   readonly ready: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   readonly authFailuresPerMinute: number;
   readonly trustProxy?: string | undefined;
+  /** The local OAuth2 token endpoint and JWKS (absent: tokens come from an external IdP, or none). */
+  readonly tokenEndpoint?: { readonly store: ClientStore; readonly issuer: TokenIssuer } | undefined;
 }
 
 function errorBody(res: Response, code: string, message: string, details?: readonly unknown[]) {
@@ -67,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  const spec = openApiDocument(deps.pageSize.max);
+  const spec = openApiDocument(deps.pageSize.max, deps.tokenEndpoint !== undefined);
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);
   });
@@ -77,6 +81,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Failed authentications per client address: slows down key guessing (scrypt is costly too).
   const failures = new AuthFailureLimiter(deps.authFailuresPerMinute);
   app.use(failures.middleware((res) => void res.status(429).json(errorBody(res, 'RATE_LIMITED', 'too many failed authentications from this address; wait a minute'))));
+  // The token endpoint sits behind the failure limiter: invalid_client answers are 401s and count.
+  if (deps.tokenEndpoint) app.use(oauthRouter(deps.tokenEndpoint.store, deps.tokenEndpoint.issuer));
   app.use(async (req, res, next) => {
     res.locals.caller = await deps.authenticator.authenticate(bearer(req));
     next();
@@ -102,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof AppError) {
+      if (err.httpStatus === 401) res.set('www-authenticate', bearer(req) ? 'Bearer realm="datasets-api", error="invalid_token"' : 'Bearer realm="datasets-api"');
       if (err.httpStatus >= 500) deps.logger.warn({ requestId: res.locals.requestId, code: err.code, err: err.message }, 'request_failed');
       res.status(err.httpStatus).json(errorBody(res, err.code, err.message, err.details));
       return;

@@ -23,7 +23,7 @@ const PAGE = { $ref: '#/components/schemas/Page' };
 const single = { '301': { description: 'The id was merged into another record: see `Location` and `mergedInto`.' }, '404': ERR, '410': ERR };
 
 /** The OpenAPI 3.1 document served at /openapi.json (hand-written; kept next to the routers). */
-export function openApiDocument(maxPage: number): Record<string, unknown> {
+export function openApiDocument(maxPage: number, tokenEndpoint = true): Record<string, unknown> {
   const scopeDoc = DATASETS.map((d) => `**${d}**: ${ACCESS[d].groups.map((g) => `\`${g.scope}\` (${g.fields.join(', ') || 'reserved'})`).join('; ')}`).join('\n\n');
   const paths: Record<string, unknown> = {
     '/citizens': op('Search citizens', 'At least one criterion. `name` and `dob` need `citizen.identity`; `commune` needs `citizen.address` (no filtering on a field you cannot see).', [q('name', 'Name, accent-insensitive; every word must match a word of the name.'), q('dob', 'YYYY, YYYY-MM or YYYY-MM-DD.'), q('commune', '5-digit commune code (old or current).'), ...page(maxPage)], PAGE),
@@ -47,6 +47,43 @@ export function openApiDocument(maxPage: number): Record<string, unknown> {
     }
   }
   const pub = (summary: string, type = 'application/json') => ({ get: { summary, security: [], responses: { '200': { description: 'OK', content: { [type]: {} } } } } });
+  if (tokenEndpoint) {
+    const oauthError = { description: 'RFC 6749 §5.2 error', content: { 'application/json': { schema: { $ref: '#/components/schemas/OAuthError' } } } };
+    paths['/oauth/token'] = {
+      post: {
+        summary: 'OAuth2 access token (client credentials)',
+        description:
+          'RFC 6749 §4.4. Authenticate the client with HTTP Basic (`client_id:client_secret`, form-urlencoded then base64) or with `client_id` and `client_secret` in the body (not both). `scope` (space-separated) must be within the scopes registered for the application; omitted: all of them. The token is a short-lived signed JWT (keys at `/.well-known/jwks.json`); send it as `Authorization: Bearer <token>`. Errors: `invalid_request`, `invalid_client` (401), `invalid_scope`, `unsupported_grant_type`.',
+        security: [{ clientBasic: [] }, {}],
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: {
+                type: 'object',
+                required: ['grant_type'],
+                properties: { grant_type: { type: 'string', enum: ['client_credentials'] }, scope: { type: 'string' }, client_id: { type: 'string' }, client_secret: { type: 'string' } },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'Access token (`Cache-Control: no-store`).',
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['access_token', 'token_type', 'expires_in', 'scope'], properties: { access_token: { type: 'string' }, token_type: { type: 'string', enum: ['Bearer'] }, expires_in: { type: 'integer' }, scope: { type: 'string' } } },
+              },
+            },
+          },
+          '400': oauthError,
+          '401': oauthError,
+          '429': ERR,
+        },
+      },
+    };
+    paths['/.well-known/jwks.json'] = pub('Public keys of the local token issuer (JWKS)');
+  }
   Object.assign(paths, { '/catalogue': pub('Data catalogue (JSON, or HTML for browsers)'), '/healthz': pub('Liveness'), '/readyz': pub('Readiness'), '/metrics': pub('Prometheus metrics', 'text/plain') });
   return {
     openapi: '3.1.0',
@@ -56,12 +93,22 @@ export function openApiDocument(maxPage: number): Record<string, unknown> {
       description: `Read access to the provincial master datasets (citizens, businesses, dossiers) for registered applications.\n\nEvery response that contains personal data is written to an access log (Decree 13/2023/NĐ-CP). Scopes:\n\n${scopeDoc}\n\n**steward**: access log, lineage, history.\n\nErrors: \`{"error":{"code","message","requestId"}}\`. Pagination: pass \`nextCursor\` back as \`cursor\`.`,
     },
     servers: [{ url: '/' }],
-    security: [{ bearer: [] }, { apiKey: [] }],
+    security: [{ bearer: [] }, { apiKey: [] }, { oauth2: [] }],
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: `API key as a bearer token. Scopes: ${ALL_SCOPES.join(', ')}` },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `An API key (\`dsk_…\`) or an OAuth2 access token (JWT) as a bearer token. A JWT must be signed by an accepted key, carry the configured issuer and audience, be within exp/nbf, and name a registered client (\`azp\`, \`client_id\` or \`sub\`); its \`scope\` grants at most the application's registered scopes. Scopes: ${ALL_SCOPES.join(', ')}`,
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        oauth2: {
+          type: 'oauth2',
+          description: 'OAuth2 client credentials: a registered client gets a short-lived JWT from the token endpoint (or from the configured external IdP) and sends it as a bearer token.',
+          flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: Object.fromEntries(ALL_SCOPES.map((s) => [s, `field group ${s}`])) } },
+        },
+        ...(tokenEndpoint ? { clientBasic: { type: 'http', scheme: 'basic', description: 'Token endpoint only: client_id and client_secret (RFC 6749 §2.3.1).' } } : {}),
       },
       responses: { Error: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
       schemas: {
@@ -71,6 +118,7 @@ export function openApiDocument(maxPage: number): Record<string, unknown> {
           properties: { error: { type: 'object', required: ['code', 'message', 'requestId'], properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' }, details: { type: 'array', items: { type: 'object' } } } } },
         },
         Record: { type: 'object', description: 'A golden record: base fields plus the field groups your scopes unlock (see /catalogue).', properties: { masterId: { type: 'string' }, version: { type: 'integer' }, change: { type: 'string' }, withheldFields: { type: 'array', items: { type: 'string' } } }, additionalProperties: true },
+        OAuthError: { type: 'object', required: ['error'], properties: { error: { type: 'string', enum: ['invalid_request', 'invalid_client', 'invalid_scope', 'unsupported_grant_type'] }, error_description: { type: 'string' } } },
         Page: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Record' } }, nextCursor: { type: ['string', 'null'] } } },
         Feed: {
           type: 'object',
