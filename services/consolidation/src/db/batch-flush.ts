@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { BatchState } from './batch-state.js';
+import { repointExclusions } from './exclusions.js';
 import { MASTER_TABLE } from './tables.js';
 
 const CHUNK = 1000;
@@ -325,6 +326,7 @@ export async function flushBatch(t: Knex.Transaction, state: BatchState): Promis
   for (const d of state.deferred) {
     if (d.kind === 'merged_into')
       await t(MASTER_TABLE[d.type]).whereIn('merged_into', d.absorbed).update({ merged_into: d.survivor });
+    else if (d.kind === 'match_exclusions') await repointExclusions(t, d.type, d.survivor, d.absorbed);
     else
       await t('review_tasks')
         .where({ entity_type: d.type, status: 'OPEN' })

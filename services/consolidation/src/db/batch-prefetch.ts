@@ -28,17 +28,17 @@ export async function prefetchBatch(
   await load.aliases(ids.map((i) => ({ ...i, type })));
   const known = observations.map((o) => s.records.get(recordKey(type, o.source.system, o.source.recordId)));
   const slack = known.filter((r) => r !== undefined).length;
-  // Candidates only for observations that no stored record or identifier resolves (the others
-  // never reach probabilistic matching, unless an earlier one of the batch changes that: read then).
-  const unresolved = observations.filter(
-    (o, i) =>
-      known[i] === undefined &&
-      kind.identifiers(o).every((id) => !s.aliases.get(aliasKey(type, id.scheme, id.value))),
+  // Candidates only for new source records: those no identifier resolves go to probabilistic
+  // matching, those an identifier places are checked against other masters (bridging); records
+  // already stored never are (unless an earlier one of the batch changes that: read then).
+  const fresh = observations.filter((_, i) => known[i] === undefined);
+  const unresolved = fresh.filter((o) =>
+    kind.identifiers(o).every((id) => !s.aliases.get(aliasKey(type, id.scheme, id.value))),
   );
   if (kind.score)
     await load.candidates(
       type,
-      unresolved.flatMap((o) => kind.blockingKeys(o)),
+      fresh.flatMap((o) => kind.blockingKeys(o)),
       maxCandidates + slack,
     );
   if (type !== 'dossier') await load.linksTo(type, ids);
@@ -52,6 +52,13 @@ export async function prefetchBatch(
   // lock, as the resolver does); only the best-scoring one per observation is likely to be joined
   // and recomputed, so only that one is locked and loaded in full.
   const candidateMasters = new Set<string>();
+  const placed = new Set(fresh.filter((o) => !unresolved.includes(o)));
+  for (const o of kind.score ? placed : [])
+    for (const b of kind.blockingKeys(o))
+      for (const k of s.recordsByBlock.get(blockKey(type, b)) ?? []) {
+        const e = s.records.get(k);
+        if (e && !e.record.deleted) candidateMasters.add(e.record.masterId);
+      }
   for (const o of kind.score ? unresolved : []) {
     let best: { masterId: string; score: number } | undefined;
     const seen = new Set<string>();

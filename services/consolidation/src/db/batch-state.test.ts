@@ -132,6 +132,6 @@ describe('BatchState', () => {
     expect(s.replacedLinksFrom.has(masterKey('citizen', 'X'))).toBe(true);
     expect(s.master('citizen', 'old')?.row.mergedInto).toBe('S');
     expect(s.reviewTasks.get('d')?.task.masterId).toBe('S');
-    expect(s.deferred.map((d) => d.kind)).toEqual(['merged_into', 'review_tasks']);
+    expect(s.deferred.map((d) => d.kind)).toEqual(['merged_into', 'review_tasks', 'match_exclusions']);
   });
 });

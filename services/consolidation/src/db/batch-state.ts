@@ -71,7 +71,7 @@ export interface ReviewEntry {
 
 /** A statement for rows this batch never loaded, run in order after the bulk writes. */
 export type DeferredUpdate = {
-  readonly kind: 'merged_into' | 'review_tasks';
+  readonly kind: 'merged_into' | 'review_tasks' | 'match_exclusions';
   readonly type: EntityType;
   readonly survivor: string;
   readonly absorbed: readonly string[];
@@ -251,6 +251,7 @@ export class BatchState {
       if (t.task.entityType === type && gone.has(t.task.masterId)) t.task = { ...t.task, masterId: survivor };
     s.deferred.push({ kind: 'merged_into', type, survivor, absorbed: [...absorbed] });
     s.deferred.push({ kind: 'review_tasks', type, survivor, absorbed: [...absorbed] });
+    s.deferred.push({ kind: 'match_exclusions', type, survivor, absorbed: [...absorbed] });
     if (type === 'dossier') {
       const target = s.master(type, survivor);
       for (const a of absorbed) {

@@ -31,6 +31,7 @@ import {
   timelineKey,
   type MasterEntry,
 } from './batch-state.js';
+import { excludedWith } from './exclusions.js';
 import { lockId } from './tables.js';
 
 /** Provisional creation numbers (above any real one) until flush draws real ones, in the same order. */
@@ -257,6 +258,30 @@ export class BatchStore implements ConsolidationStore {
       lineageHash: u.lineageHash,
     };
     e.dirty = true;
+  }
+
+  /**
+   * Exclusions as the database will hold them after this batch: rows of masters this batch absorbed
+   * into `masterId` are re-pointed only at flush, so they are read under their old ids and mapped.
+   */
+  async excludedWith(type: EntityType, masterId: string): Promise<Set<string>> {
+    const survivorOf = new Map<string, string>();
+    for (const d of this.state.deferred)
+      if (d.kind === 'match_exclusions' && d.type === type)
+        for (const a of d.absorbed) survivorOf.set(a, d.survivor);
+    const resolve = (id: string): string => {
+      let cur = id;
+      for (let i = 0; i < 64 && survivorOf.has(cur); i++) cur = survivorOf.get(cur) ?? cur;
+      return cur;
+    };
+    const ids = [masterId, ...[...survivorOf.keys()].filter((a) => resolve(a) === masterId)];
+    const out = new Set<string>();
+    for (const id of ids)
+      for (const other of await excludedWith(this.trx, type, id)) {
+        const r = resolve(other);
+        if (r !== masterId) out.add(r);
+      }
+    return out;
   }
 
   async absorb(type: EntityType, survivor: string, absorbed: readonly string[]): Promise<void> {

@@ -15,6 +15,7 @@ import type {
   SourceRecord,
 } from '../domain/types.js';
 import { KnexStoreBase, json } from './knex-store-base.js';
+import { excludedWith, repointExclusions } from './exclusions.js';
 import { MASTER_TABLE, lockId, toMasterRow, type MasterDbRow } from './tables.js';
 
 interface SourceDbRow {
@@ -254,6 +255,10 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
       });
   }
 
+  excludedWith(type: EntityType, masterId: string): Promise<Set<string>> {
+    return excludedWith(this.trx, type, masterId);
+  }
+
   async absorb(type: EntityType, survivor: string, absorbed: readonly string[]): Promise<void> {
     const t = this.trx;
     await t('source_records')
@@ -274,6 +279,7 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
       .where({ entity_type: type, status: 'OPEN' })
       .whereIn('master_id', absorbed)
       .update({ master_id: survivor });
+    await repointExclusions(t, type, survivor, absorbed);
     if (type === 'dossier') {
       await t.raw(
         `insert into dossier_status_events (master_id, status, at, source_system, source_record_id, event_id)

@@ -2,6 +2,7 @@ import knexFactory, { type Knex } from 'knex';
 import { ConfigError } from '@hub/errors';
 import * as initial from './migrations/0001-initial.js';
 import * as ginWithoutPendingList from './migrations/0002-blocking-keys-without-pending-list.js';
+import * as matchExclusions from './migrations/0003-match-exclusions.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
 export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-initial', initial],
   ['0002-blocking-keys-without-pending-list', ginWithoutPendingList],
+  ['0003-match-exclusions', matchExclusions],
 ];
 
 export const MIGRATIONS_TABLE = 'knex_migrations';

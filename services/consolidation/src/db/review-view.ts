@@ -104,8 +104,11 @@ export async function reviewTaskViews(
         golden: Record<string, unknown> | null;
         merged_into: string | null;
       }[];
-      for (const r of rows) masters.set(key(type, r.master_id), { golden: r.golden, mergedInto: r.merged_into });
-      return rows.map((r) => r.merged_into).filter((m): m is string => m !== null && !masters.has(key(type, m)));
+      for (const r of rows)
+        masters.set(key(type, r.master_id), { golden: r.golden, mergedInto: r.merged_into });
+      return rows
+        .map((r) => r.merged_into)
+        .filter((m): m is string => m !== null && !masters.has(key(type, m)));
     };
     // Follow merged_into (a merge chain is short; bounded to be safe).
     let pending = [...ids];
@@ -116,7 +119,11 @@ export async function reviewTaskViews(
       .select('master_id', 'source_system as system', 'source_record_id as recordId')
       .where('entity_type', type)
       .whereIn('master_id', all)
-      .orderBy(['source_system', 'source_record_id'])) as { master_id: string; system: string; recordId: string }[];
+      .orderBy(['source_system', 'source_record_id'])) as {
+      master_id: string;
+      system: string;
+      recordId: string;
+    }[];
     for (const r of rows) {
       const list = sources.get(key(type, r.master_id)) ?? [];
       list.push({ system: r.system, recordId: r.recordId });
@@ -170,7 +177,11 @@ export async function reviewTaskViews(
       kind: t.kind,
       status: t.status,
       createdAt:
-        t.createdAt === null ? null : t.createdAt instanceof Date ? t.createdAt.toISOString() : String(t.createdAt),
+        t.createdAt === null
+          ? null
+          : t.createdAt instanceof Date
+            ? t.createdAt.toISOString()
+            : String(t.createdAt),
       masterId: t.masterId,
       otherMasterId: t.otherMasterId,
       attribute: t.attribute,

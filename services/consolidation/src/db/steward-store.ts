@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ReviewTask, StewardStore } from '../domain/steward.js';
 import type { EntityType } from '../domain/types.js';
+import { addExclusion, type Exclusion } from './exclusions.js';
 import { KnexStore } from './knex-store.js';
 import { MASTER_TABLE } from './tables.js';
 
@@ -47,6 +48,10 @@ export class KnexStewardStore extends KnexStore implements StewardStore {
     await this.tx('review_tasks')
       .where('id', id)
       .update({ status: 'RESOLVED', resolution, resolved_by: steward, reason, resolved_at: new Date(at) });
+  }
+
+  async addExclusion(type: EntityType, a: string, b: string, e: Exclusion): Promise<void> {
+    await addExclusion(this.tx, type, a, b, e);
   }
 
   async currentMasterId(type: EntityType, masterId: string): Promise<string> {

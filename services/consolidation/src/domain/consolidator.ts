@@ -25,6 +25,12 @@ export interface ConsolidatorOptions {
   readonly newId?: () => string;
 }
 
+interface Scored {
+  readonly score: number;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly fieldScores?: readonly FieldScore[];
+}
+
 export type ApplyResult = 'created' | 'matched' | 'merged' | 'review' | 'stale' | 'deleted' | 'unchanged';
 
 /** Lock keys for an observation: its identifiers and blocking keys (taken before anything is read). */
@@ -131,6 +137,16 @@ export class Consolidator {
       masterId = resolved.masterId;
       rejected = resolved.rejected;
       result = resolved.merged ? 'merged' : 'matched';
+      if (!existing && rejected.length === 0) {
+        // A new record placed by its identifiers may also match another master above the upper
+        // threshold: had it arrived first, it would have joined that master and its identifiers
+        // would have pulled the other in. Same result whatever the arrival order.
+        const bridged = await this.bridge(store, kind, o, masterId, cause);
+        if (bridged !== masterId) {
+          masterId = bridged;
+          result = 'merged';
+        }
+      }
     } else {
       const matched = await this.resolveProbabilistic(store, kind, o, primary, cause);
       masterId = matched.masterId;
@@ -248,43 +264,108 @@ export class Consolidator {
   ): Promise<{ masterId: string; result: ApplyResult }> {
     const type = kind.type;
     const keys = kind.blockingKeys(o);
-    const thresholds =
-      type === 'citizen' || type === 'business' ? this.opts.matching.thresholds[type] : undefined;
+    const thresholds = this.thresholdsOf(type);
     if (!kind.score || !thresholds || keys.length === 0) {
       return { masterId: (await store.createMaster(type, this.newId())).masterId, result: 'created' };
     }
-    const candidates = await store.candidates(type, keys, this.opts.matching.maxCandidates);
-    const held = candidates.length
-      ? await store.identifiersOf(type, [...new Set(candidates.map((c) => c.masterId))])
-      : [];
-    const best = new Map<
-      string,
-      { score: number; fields: Readonly<Record<string, string>>; fieldScores?: readonly FieldScore[] }
-    >();
-    for (const c of candidates) {
-      // A candidate holding a different primary number is a different entity, whatever the score.
-      if (primary && held.some((h) => h.masterId === c.masterId && h.primary && h.value !== primary.value))
-        continue;
-      const s = kind.score(o, c.observation);
-      const prev = best.get(c.masterId);
-      if (!prev || s.score > prev.score) best.set(c.masterId, s);
-    }
-    const ranked = [...best.entries()].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+    const ranked = await this.rank(store, kind, [o], keys, primary ? [primary.value] : [], () => false);
     const top = ranked[0];
     if (top && decide(top[1].score, thresholds) === 'match') return { masterId: top[0], result: 'matched' };
     const created = await store.createMaster(type, this.newId());
-    let result: ApplyResult = 'created';
+    const queued = await this.queueReviews(store, type, created.masterId, ranked, thresholds, o, cause);
+    return { masterId: created.masterId, result: queued ? 'review' : 'created' };
+  }
+
+  /**
+   * The best other master the observation matches at or above the upper threshold (never one holding
+   * another primary number, never one a steward kept apart from `masterId`) merges with `masterId`.
+   */
+  private async bridge(
+    store: ConsolidationStore,
+    kind: EntityKind,
+    o: Observation,
+    masterId: string,
+    cause: Cause,
+  ): Promise<string> {
+    const thresholds = this.thresholdsOf(kind.type);
+    const keys = kind.blockingKeys(o);
+    if (!kind.score || !thresholds || keys.length === 0) return masterId;
+    const own = kind.primary(o);
+    const primaries = [
+      ...(await store.identifiersOf(kind.type, [masterId])).filter((i) => i.primary).map((i) => i.value),
+      ...(own ? [own.value] : []),
+    ];
+    const ranked = await this.rank(store, kind, [o], keys, primaries, (m) => m === masterId);
+    const top = ranked[0];
+    if (!top || decide(top[1].score, thresholds) !== 'match') return masterId;
+    if ((await store.excludedWith(kind.type, masterId)).has(top[0])) return masterId;
+    return this.writer(store).merge(kind.type, [masterId, top[0]], cause);
+  }
+
+  private thresholdsOf(type: EntityType): Thresholds | undefined {
+    return type === 'citizen' || type === 'business' ? this.opts.matching.thresholds[type] : undefined;
+  }
+
+  /**
+   * Candidates sharing a blocking key, best Fellegi–Sunter score per master (over every pair of the
+   * given observations and the candidate's source records), best first. Skips masters holding a
+   * primary number other than the given ones, and those `excluded` says to skip.
+   */
+  private async rank(
+    store: ConsolidationStore,
+    kind: EntityKind,
+    observations: readonly Observation[],
+    keys: readonly string[],
+    primaries: readonly string[],
+    excluded: (masterId: string) => boolean,
+  ): Promise<[string, Scored][]> {
+    if (!kind.score) return [];
+    const score = kind.score.bind(kind);
+    const candidates = (await store.candidates(kind.type, keys, this.opts.matching.maxCandidates)).filter(
+      (c) => !excluded(c.masterId),
+    );
+    const held = candidates.length
+      ? await store.identifiersOf(kind.type, [...new Set(candidates.map((c) => c.masterId))])
+      : [];
+    const best = new Map<string, Scored>();
+    for (const c of candidates) {
+      // A candidate holding a different primary number is a different entity, whatever the score.
+      if (
+        primaries.length > 0 &&
+        held.some((h) => h.masterId === c.masterId && h.primary && !primaries.includes(h.value))
+      )
+        continue;
+      for (const o of observations) {
+        const s = score(o, c.observation);
+        const prev = best.get(c.masterId);
+        if (!prev || s.score > prev.score) best.set(c.masterId, s);
+      }
+    }
+    return [...best.entries()].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+  }
+
+  /** POSSIBLE_MATCH tasks for the (up to three) best candidates in the review band. */
+  private async queueReviews(
+    store: ConsolidationStore,
+    type: EntityType,
+    masterId: string,
+    ranked: readonly [string, Scored][],
+    thresholds: Thresholds,
+    o: Observation,
+    cause: Cause,
+  ): Promise<boolean> {
+    let queued = false;
     for (const [other, s] of ranked.slice(0, 3)) {
       if (decide(s.score, thresholds) !== 'review') continue;
-      result = 'review';
+      queued = true;
       await store.openReviewTask(
         {
           entityType: type,
           kind: 'POSSIBLE_MATCH',
-          masterId: created.masterId,
+          masterId,
           otherMasterId: other,
           attribute: null,
-          dedupeKey: `match:${type}:${[created.masterId, other].sort().join(':')}`,
+          dedupeKey: `match:${type}:${[masterId, other].sort().join(':')}`,
           details: {
             score: s.score,
             fields: s.fields,
@@ -296,6 +377,45 @@ export class Consolidator {
         cause.at,
       );
     }
-    return { masterId: created.masterId, result };
+    return queued;
+  }
+
+  /**
+   * Re-resolution of a master's records (after a split): matched against every other master except
+   * `excluded` ones (the steward's keep-apart and split pairs). At or above the upper threshold the
+   * master merges into the best candidate (the older id survives); in the review band it gets
+   * POSSIBLE_MATCH tasks; below, it stays on its own. Returns the master the records now belong to.
+   */
+  async rematch(
+    store: ConsolidationStore,
+    type: EntityType,
+    masterId: string,
+    excluded: ReadonlySet<string>,
+    cause: Cause,
+  ): Promise<string> {
+    const kind = this.opts.kinds[type];
+    const thresholds = this.thresholdsOf(type);
+    const records = (await store.sourceRecordsOf(type, masterId)).filter((r) => !r.deleted);
+    const observations = records.map((r) => r.observation);
+    const keys = [...new Set(observations.flatMap((o) => kind.blockingKeys(o)))].sort();
+    const first = observations[0];
+    if (!kind.score || !thresholds || keys.length === 0 || !first) return masterId;
+    const primaries = (await store.identifiersOf(type, [masterId]))
+      .filter((i) => i.primary)
+      .map((i) => i.value);
+    const ranked = await this.rank(
+      store,
+      kind,
+      observations,
+      keys,
+      primaries,
+      (m) => m === masterId || excluded.has(m),
+    );
+    const top = ranked[0];
+    // (rank skipped candidates holding another primary number, so a merge never joins two.)
+    if (top && decide(top[1].score, thresholds) === 'match')
+      return this.writer(store).merge(type, [masterId, top[0]], cause);
+    await this.queueReviews(store, type, masterId, ranked, thresholds, first, cause);
+    return masterId;
   }
 }

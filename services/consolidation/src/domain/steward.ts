@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '@hub/errors';
 import type { Consolidator } from './consolidator.js';
 import type { EntityKind } from './entity-kind.js';
 import type { Cause } from './master-writer.js';
-import type { ConsolidationStore } from './store.js';
+import type { ConsolidationStore, Exclusion } from './store.js';
 import type { Pin } from './survivorship.js';
 import { identifierKey, sourceKey, type EntityType, type Identifier, type ReviewKind } from './types.js';
 
@@ -25,6 +25,8 @@ export interface StewardStore extends ConsolidationStore {
   /** Follows merged_into: the active master an id now resolves to. */
   currentMasterId(type: EntityType, masterId: string): Promise<string>;
   pin(type: EntityType, masterId: string, pin: Pin, at: number): Promise<void>;
+  /** Record that two masters are different entities (never matched or queued again). */
+  addExclusion(type: EntityType, a: string, b: string, exclusion: Exclusion): Promise<void>;
 }
 
 export type Resolution =
@@ -94,8 +96,21 @@ export class StewardService {
         }
         break;
       }
-      case 'KEEP_APART':
+      case 'KEEP_APART': {
+        // Different entities: probabilistic matching never joins them nor asks about them again.
+        if (task.otherMasterId !== null) {
+          const other = await store.currentMasterId(type, task.otherMasterId);
+          if (other !== masterId)
+            await store.addExclusion(type, masterId, other, {
+              origin: 'KEEP_APART',
+              reviewTaskId: taskId,
+              actor: cause.actor,
+              reason: cause.reason,
+              at: cause.at,
+            });
+        }
         break;
+      }
       case 'SPLIT': {
         const masters = [masterId];
         if (task.otherMasterId !== null) {
@@ -146,8 +161,10 @@ export class StewardService {
 
   /**
    * Split (unmerge): the given source records leave the master and form a new one; both are
-   * recomputed from their own records. Refused when both sides would hold the same strong
-   * identifier (they would only be merged back).
+   * recomputed from their own records and the pair is excluded from matching. The records that left
+   * are then re-resolved against every other master (a match merges them into it, the review band
+   * queues tasks). Returns the master they end up in. Refused when both sides would hold the same
+   * strong identifier (they would only be merged back).
    */
   async split(
     store: StewardStore,
@@ -194,6 +211,22 @@ export class StewardService {
     const writer = this.consolidator.writer(store);
     await writer.recompute(type, masterId, cause, 'SPLIT_OFF', created.masterId);
     await writer.recompute(type, created.masterId, cause, 'SPLIT_FROM', masterId);
-    return created.masterId;
+    // The steward said these records are not that entity: never match them with it again…
+    await store.addExclusion(type, masterId, created.masterId, {
+      origin: 'SPLIT',
+      reviewTaskId: null,
+      actor: cause.actor,
+      reason: cause.reason,
+      at: cause.at,
+    });
+    // …and re-resolve them against every other master: they may belong to another one (a merge,
+    // the older id surviving, which re-points the exclusion) or deserve a review task.
+    return this.consolidator.rematch(
+      store,
+      type,
+      created.masterId,
+      await store.excludedWith(type, created.masterId),
+      cause,
+    );
   }
 }

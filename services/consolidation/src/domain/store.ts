@@ -17,6 +17,15 @@ export interface IdentifierRow extends Identifier {
   readonly primary: boolean;
 }
 
+/** Why two masters must stay apart. */
+export interface Exclusion {
+  readonly origin: 'KEEP_APART' | 'SPLIT';
+  readonly reviewTaskId: number | null;
+  readonly actor: string;
+  readonly reason: string | null;
+  readonly at: number;
+}
+
 export interface HistoryEntry {
   readonly entityType: EntityType;
   readonly masterId: string;
@@ -101,6 +110,8 @@ export interface ConsolidationStore {
   /** Lock and read masters (FOR UPDATE), in id order. */
   lockMasters(type: EntityType, masterIds: readonly string[]): Promise<MasterRow[]>;
   saveMaster(type: EntityType, update: MasterUpdate): Promise<void>;
+  /** The masters a steward declared different from this one (keep-apart, split): never matched with it. */
+  excludedWith(type: EntityType, masterId: string): Promise<Set<string>>;
   /** Re-point everything of `absorbed` (records, identifiers, links, timeline) to `survivor`. */
   absorb(type: EntityType, survivor: string, absorbed: readonly string[]): Promise<void>;
 

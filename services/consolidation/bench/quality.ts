@@ -1,0 +1,104 @@
+/**
+ * Matching quality against the generator's truth file (see src/quality.test-support.ts and
+ * docs/benchmarks/quality.md): seeded population → connector mappings → consolidation (the
+ * consumer's batch handler, PostgreSQL) → pairwise precision / recall / F1 per dataset.
+ *
+ *   npm run quality -w @hub/consolidation
+ *   QUALITY_PEOPLE=10000 QUALITY_SEED=7   population size and seed (defaults 10000, 7)
+ *   MATCH_CITIZEN_UPPER / _LOWER, MATCH_BUSINESS_UPPER / _LOWER   thresholds to try (defaults as deployed)
+ *   DATABASE_URL=postgres://…   server to create the scratch database on (default: the launcher's)
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createDb, migrateLatest } from '../src/db/migrations.js';
+import {
+  consolidate,
+  DEFAULT_MATCHING,
+  measure,
+  population,
+  type DatasetQuality,
+  type Figures,
+} from '../src/quality.test-support.js';
+
+function adminUrl(): string {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const endpoints = JSON.parse(
+    readFileSync(new URL('../../../.infra/endpoints.json', import.meta.url), 'utf8'),
+  ) as { DATABASE_URL: string };
+  return endpoints.DATABASE_URL;
+}
+
+const num = (name: string, fallback: number): number =>
+  process.env[name] === undefined ? fallback : Number(process.env[name]);
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+const row = (label: string, f: Figures): string =>
+  `| ${label} | ${pct(f.precision)} | ${pct(f.recall)} | ${pct(f.f1)} | ${f.tp} | ${f.predicted} | ${f.truth} |`;
+
+async function main(): Promise<void> {
+  const people = num('QUALITY_PEOPLE', 10_000);
+  const seed = num('QUALITY_SEED', 7);
+  const matching = {
+    ...DEFAULT_MATCHING,
+    thresholds: {
+      citizen: {
+        upper: num('MATCH_CITIZEN_UPPER', DEFAULT_MATCHING.thresholds.citizen.upper),
+        lower: num('MATCH_CITIZEN_LOWER', DEFAULT_MATCHING.thresholds.citizen.lower),
+      },
+      business: {
+        upper: num('MATCH_BUSINESS_UPPER', DEFAULT_MATCHING.thresholds.business.upper),
+        lower: num('MATCH_BUSINESS_LOWER', DEFAULT_MATCHING.thresholds.business.lower),
+      },
+    },
+  };
+  const name = `consolidation_quality_test_${randomBytes(3).toString('hex')}`;
+  const admin = createDb(adminUrl(), { max: 1 });
+  await admin.raw(`create database ${name}`);
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), { max: 4 });
+  try {
+    await migrateLatest(db);
+    const started = Date.now();
+    const pop = population({ seed, people });
+    const mappedIn = Date.now() - started;
+    const { deadLettered } = await consolidate(db, pop.observations, { matching });
+    const seconds = (Date.now() - started) / 1000;
+    const q = await measure(db, pop.observations);
+    const lines = [
+      `population: seed ${seed}, ${people} people, default noise; ${pop.observations.length} observations ` +
+        `(${pop.rejected} rejected by the mappings, ${pop.unmapped} rendered records no mapping reads, ` +
+        `${deadLettered} dead-lettered); thresholds ${JSON.stringify(matching.thresholds)}; ` +
+        `mapped in ${(mappedIn / 1000).toFixed(1)} s, total ${seconds.toFixed(1)} s`,
+      '',
+    ];
+    for (const type of ['citizen', 'business', 'dossier'] as const) {
+      const d: DatasetQuality = q[type];
+      lines.push(
+        `### ${type}: ${d.records} records (${d.recordsWithStrongId} with a strong identifier, ${d.recordsWithoutStrongId} without), ${d.entities} true entities, ${d.masters} masters`,
+        '',
+        '| pairs | precision | recall | F1 | true positive pairs | predicted pairs | true pairs |',
+        '|---|---|---|---|---|---|---|',
+        row('all', d.overall),
+        row('both records with a strong id', d.withStrongId),
+        row('at least one without', d.withoutStrongId),
+        row(`all, without the ${d.nameOnlyRecords} name-only records`, d.resolvable.overall),
+        row('at least one without, without name-only records', d.resolvable.withoutStrongId),
+        '',
+        `review: ${pct(d.reviewRate)} of records without a strong identifier opened a POSSIBLE_MATCH task; tasks by kind ${JSON.stringify(d.reviewTasks)}`,
+        '',
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (process.env.QUALITY_JSON) process.stdout.write(`${JSON.stringify(q)}\n`);
+  } finally {
+    await db.destroy();
+    await admin.raw(`drop database if exists ${name} with (force)`);
+    await admin.destroy();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
