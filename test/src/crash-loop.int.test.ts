@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually } from '@hub/testing';
+import { TestHub } from './support/hub.js';
+import { CHAOS, SEED, runs } from './support/hostile.js';
+import { assertNoLeaks } from './support/leaks.js';
+import { rng } from './support/rng.js';
+import type { ServiceProcess } from './support/stack.js';
+import { waitReady } from './support/stack.js';
+
+/**
+ * ARCHITECTURE §9.1 and §9.3 under crashes (issue 11, task 3): a department pushes citizens to the
+ * http-ingest process while the test kills -9 that process (mid-request) and the consolidation
+ * process (mid-consumption) at seeded random points and restarts them. The sender behaves like a
+ * real department: it retries a batch until it is acknowledged. After the last restart every
+ * acknowledged citizen is in the master table exactly once — nothing lost, nothing duplicated.
+ */
+const endpoints = inject('endpoints');
+const hub = new TestHub(endpoints, 'crash');
+const KEY = `police-${randomBytes(20).toString('hex')}`;
+const RECORDS = runs(200, 6000);
+const BATCH = 20;
+const INGEST_KILLS = runs(3, 40);
+const CONSOLIDATION_KILLS = runs(2, 25);
+const random = rng(SEED);
+
+let ingest: Awaited<ReturnType<TestHub['httpIngest']>>;
+let consolidation: Awaited<ReturnType<TestHub['consolidation']>>;
+
+beforeAll(async () => {
+  await hub.createTopics(2);
+  consolidation = await hub.consolidation();
+  ingest = await hub.httpIngest(KEY, `onestop-${randomBytes(20).toString('hex')}`);
+}, 300_000);
+
+afterAll(async () => {
+  await hub.stop();
+}, 120_000);
+
+/** A distinct person per index: personal number 008 1 85 nnnnnn (Tuyên Quang, male, born 1985). */
+const pid = (i: number) => `00818${5 + (i % 2)}${String(i).padStart(6, '0')}`;
+const citizen = (i: number) => ({
+  recordId: `CRASH-${i}`,
+  updatedAt: '2025-05-01T08:00:00+07:00',
+  personalId: pid(i),
+  fullName: `Nguyễn Văn Thử ${['An', 'Bình', 'Chi', 'Dũng', 'Giang', 'Hà'][i % 6] ?? 'An'}`,
+  dateOfBirth: '05/03/1985',
+  sex: 'MALE',
+});
+
+async function kill9AndRestart(proc: ServiceProcess, readyUrl: string): Promise<void> {
+  await proc.stop('SIGKILL', 10_000);
+  proc.start();
+  await waitReady(proc, readyUrl, 180_000);
+}
+
+describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
+  const stats = {
+    batches: 0,
+    attempts: 0,
+    unknownOutcome: 0,
+    ingestKills: 0,
+    consolidationKills: 0,
+    stuckKeys: 0,
+  };
+
+  it(`kill -9 of http-ingest (${INGEST_KILLS}×) and consolidation (${CONSOLIDATION_KILLS}×) at seeded points loses and duplicates nothing`, async () => {
+    const batches = Math.ceil(RECORDS / BATCH);
+    // Seeded schedule: which batch each kill happens at, and how long after the request starts.
+    const ingestKillAt = new Map<number, number>();
+    for (let k = 0; k < INGEST_KILLS; k++)
+      ingestKillAt.set(Math.floor(random() * batches), Math.floor(random() * 40));
+    const consolidationKillAt = new Set<number>();
+    for (let k = 0; k < CONSOLIDATION_KILLS; k++) consolidationKillAt.add(Math.floor(random() * batches));
+
+    const send = async (b: number, idempotencyKey: string) => {
+      const records = Array.from({ length: Math.min(BATCH, RECORDS - b * BATCH) }, (_, j) =>
+        citizen(b * BATCH + j),
+      );
+      const res = await fetch(`${ingest.url}/v1/sources/police-residence/citizens/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'idempotency-key': idempotencyKey },
+        body: JSON.stringify({ records }),
+        signal: AbortSignal.timeout(60_000),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { accepted?: number; error?: { code?: string } },
+      };
+    };
+
+    for (let b = 0; b < batches; b++) {
+      let key = `crash-${hub.run}-${b}`;
+      const killDelay = ingestKillAt.get(b);
+      if (consolidationKillAt.has(b)) {
+        stats.consolidationKills++;
+        // consolidation is consuming what earlier batches pushed: kill it mid-flight, restart, go on
+        await kill9AndRestart(consolidation.proc, `${consolidation.url}/healthz`);
+      }
+      let killed = false;
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 200) throw new Error(`batch ${b} never acknowledged`);
+        stats.attempts++;
+        const pending = send(b, key).then(
+          (r) => r,
+          (e: unknown) => ({ status: 0, body: { error: { code: String(e) } } }),
+        );
+        if (killDelay !== undefined && !killed) {
+          killed = true;
+          stats.ingestKills++;
+          await new Promise((r) => setTimeout(r, killDelay));
+          await ingest.proc.stop('SIGKILL', 10_000);
+          const r = await pending;
+          if (r.status !== 200) stats.unknownOutcome++;
+          ingest.proc.start();
+          await waitReady(ingest.proc, `${ingest.url}/healthz`, 180_000);
+          if (r.status === 200) break;
+          continue;
+        }
+        const r = await pending;
+        if (r.status === 200) break;
+        if (r.status === 409) {
+          // The key was claimed by the killed process and is left "in progress": a department would
+          // be blocked for the key's whole TTL. Counted (see the next test) and sent with a new key.
+          stats.stuckKeys++;
+          key = `${key}-retry${attempt}`;
+          continue;
+        }
+        if (r.status !== 0 && r.status < 500)
+          throw new Error(`batch ${b} refused: ${r.status} ${JSON.stringify(r.body)}`);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      stats.batches++;
+    }
+
+    // Reconcile: every citizen exactly once in the master table (nothing lost, nothing duplicated).
+    const db = new pg.Client({ connectionString: consolidation.dbUrl });
+    await db.connect();
+    try {
+      const ids = Array.from({ length: RECORDS }, (_, i) => pid(i));
+      const counts = await eventually(
+        async () => {
+          const { rows } = await db.query<{ active: string; total: string; distinct_ids: string }>(
+            `select count(*) filter (where status = 'ACTIVE') as active, count(*) as total, count(distinct personal_id) as distinct_ids
+               from citizens where personal_id = any($1)`,
+            [ids],
+          );
+          const row = rows[0];
+          return row && Number(row.distinct_ids) === RECORDS ? row : undefined;
+        },
+        { timeoutMs: 300_000, intervalMs: 1000, what: `all ${RECORDS} citizens in the master table` },
+      );
+      expect(Number(counts.distinct_ids)).toBe(RECORDS);
+      expect(Number(counts.total), 'master rows (a duplicate master would show here, even merged)').toBe(
+        RECORDS,
+      );
+      expect(Number(counts.active)).toBe(RECORDS);
+      const { rows: src } = await db.query<{ n: string }>(
+        `select count(*) as n from source_records where source_system = 'police-residence' and source_record_id like 'CRASH-%'`,
+      );
+      expect(Number(src[0]?.n)).toBe(RECORDS);
+    } finally {
+      await db.end();
+    }
+    process.stdout.write(
+      `crash-loop${CHAOS ? ' (chaos)' : ''}: ${RECORDS} records in ${stats.batches} batches, ${stats.attempts} attempts, ` +
+        `${stats.ingestKills} http-ingest kill -9, ${stats.consolidationKills} consolidation kill -9, ` +
+        `${stats.unknownOutcome} batches with unknown outcome re-sent, ${stats.stuckKeys} idempotency keys left in progress; ` +
+        `0 lost, 0 duplicated (seed ${SEED})\n`,
+    );
+  }, 1_500_000);
+
+  // BUG (reported, issue 11): connectors/http-ingest/src/app.ts:156 claims the Idempotency-Key
+  // ('in_progress' row, connectors/http-ingest/src/idempotency.ts:38) before publishing and only
+  // completes (app.ts:193) or releases (app.ts:190) it in the same process. A process killed -9 in
+  // between leaves the row 'in_progress' until the key's TTL (idempotencyTtlHours, 24 h by default):
+  // every retry with that key is answered 409 "still being processed" (idempotency.ts:52) for a day,
+  // so the department cannot get that batch accepted without inventing a new key. Reproduction: the
+  // test above (seed 20261127) prints "1 idempotency keys left in progress"; or push a batch with
+  // Idempotency-Key k, kill -9 the connector while the request is in flight, restart, push again with
+  // k → 409. Un-skip once a claim dies with its process (e.g. a lease/claimed_at with a short expiry).
+  it.skip('leaves no idempotency key "in progress" after a crash (BUG: the key stays claimed for its 24 h TTL)', async () => {
+    const db = new pg.Client({ connectionString: ingest.dbUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: string }>(
+        `select count(*) as n from ingest_idempotency where state = 'in_progress'`,
+      );
+      expect({ inProgress: Number(rows[0]?.n), seenBySender: stats.stuckKeys }).toEqual({
+        inProgress: 0,
+        seenBySender: 0,
+      });
+    } finally {
+      await db.end();
+    }
+  });
+
+  // BUG (reported, issue 11): a NUL (U+0000) in a text field is accepted by http-ingest (200) and
+  // published; consolidation then fails the batch on PostgreSQL ("invalid byte sequence for encoding
+  // UTF8: 0x00", in the blocking-key query of services/consolidation/src/db/batch-loader.ts:157) and
+  // packages/kafka/src/batch-consumer.ts:274-278 treats that deterministic data error as transient:
+  // retry, pause the partition 15 s (block(), :333), resume, fail again — forever. Every later record
+  // on that partition is stuck behind the poison message (§9.2: bad input must never block good
+  // records; it should be dead-lettered with its reason). Reproduction: POST
+  // /v1/sources/police-residence/citizens {"recordId":"X","personalId":"008185000999",
+  // "fullName":"Nguyễn\u0000Văn", ...} then any records on the same partition: consolidation logs
+  // batch_retry ×4 then partition_paused, repeatedly; the records never reach the master table.
+  // Un-skip once such records are refused at the edge or dead-lettered by consolidation.
+  it.skip('a NUL character in a pushed field neither blocks the records behind it nor vanishes (BUG: the partition is blocked forever)', async () => {
+    const nul = { ...citizen(RECORDS + 1), recordId: 'CRASH-NUL', fullName: 'Nguyễn\u0000Văn Thử' };
+    const after = Array.from({ length: 8 }, (_, k) => ({
+      ...citizen(RECORDS + 10 + k),
+      recordId: `CRASH-AFTER-NUL-${k}`,
+    }));
+    const push = async (rec: object) =>
+      fetch(`${ingest.url}/v1/sources/police-residence/citizens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+        body: JSON.stringify(rec),
+        signal: AbortSignal.timeout(60_000),
+      });
+    const first = await push(nul);
+    expect(first.status, await first.text()).toBeLessThan(500);
+    for (const rec of after) expect((await push(rec)).status).toBe(200);
+    const db = new pg.Client({ connectionString: consolidation.dbUrl });
+    await db.connect();
+    try {
+      // all eight (on both partitions, so some behind the NUL record) reach the master table
+      await eventually(
+        async () => {
+          const { rows } = await db.query<{ n: string }>(
+            `select count(*) as n from citizens where personal_id = any($1)`,
+            [after.map((a) => a.personalId)],
+          );
+          return Number(rows[0]?.n) === after.length ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500, what: 'the records pushed after the NUL one' },
+      );
+      if (first.status === 200) {
+        const inMaster =
+          (await db.query(`select 1 from source_records where source_record_id = 'CRASH-NUL'`)).rowCount ?? 0;
+        const { readTopic } = await import('@hub/connector-runtime/testing');
+        const letters = inMaster
+          ? []
+          : (await readTopic(hub.kafka, hub.topics.dlqConsolidation)).filter((m) =>
+              m.value?.includes('CRASH-NUL'),
+            );
+        expect(
+          inMaster + letters.length,
+          'the NUL record is in the master table or in consolidation dead letters',
+        ).toBeGreaterThan(0);
+      }
+    } finally {
+      await db.end();
+    }
+  }, 300_000);
+
+  it('leaks no key, token or personal number into the logs of these processes', () => {
+    assertNoLeaks(hub.procs.map((p) => p.logFile));
+  });
+});
