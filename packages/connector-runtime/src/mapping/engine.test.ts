@@ -222,3 +222,22 @@ describe('Mapper', () => {
     expect(!bad.ok && bad.errors[0]?.field).toBe('enterpriseCode');
   });
 });
+
+describe('text PostgreSQL cannot store', () => {
+  it('refuses a NUL character in any field, nested ones included, naming the field', () => {
+    const m = new Mapper(canonicalMapping('citizen'), { system: 'police-residence', connectorId: 'test' });
+    const r = m.map({
+      data: {
+        recordId: 'NUL-1',
+        personalId: '008185000999',
+        fullName: 'Nguyễn\u0000Văn',
+        permanentAddress: { text: 'xã Minh\u0000 Quang' },
+      },
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const nul = r.errors.filter((e) => e.code === 'CONTROL_CHARACTER').map((e) => e.field);
+    expect(nul).toContain('fullName');
+    expect(r.errors.find((e) => e.field === 'fullName')?.problem).toContain('U+0000');
+  });
+});

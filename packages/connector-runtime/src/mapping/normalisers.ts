@@ -284,12 +284,25 @@ function cleanShortText(text: string, minConfidence: number): string {
 }
 
 /** Apply one normaliser to one non-blank source value. Blank values are null (never an error here). */
+/** U+0000 anywhere in a value (strings nested in objects and arrays included): PostgreSQL cannot store it. */
+function holdsNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (depth > 16 || v === null || typeof v !== 'object') return false;
+  return Object.values(v as Record<string, unknown>).some((x) => holdsNul(x, depth + 1));
+}
+
 export function normalise(
   name: NormaliserName,
   v: unknown,
   ctx: NormaliseContext = {},
 ): NormaliseResult<unknown> {
   if (isBlank(v)) return ok(null);
+  if (holdsNul(v))
+    return fail(
+      'CONTROL_CHARACTER',
+      'contains a NUL character (U+0000), which no text field may hold',
+      'Remove the NUL character at the source (it usually comes from a fixed-width export or a C string).',
+    );
   const minConfidence = ctx.repairConfidence ?? 0.6;
   switch (name) {
     case 'text':

@@ -11,6 +11,7 @@ import { BatchStore } from '../db/batch-store.js';
 import { KnexStore } from '../db/knex-store.js';
 import { lockOffset, saveOffset } from '../db/offsets.repository.js';
 import type { Metrics } from '../metrics.js';
+import { unstorableText } from '../domain/storable.js';
 
 export interface ObservationHandlerDeps {
   readonly db: Knex;
@@ -57,7 +58,7 @@ export function createObservationHandler(
       const fresh = batch.messages.filter((m) => stored === null || BigInt(m.offset) >= stored);
       const valid: DecodedMessage<Observation>[] = [];
       for (const m of fresh) {
-        const problems = kind.validate(m.value);
+        const problems = [...unstorableText(m.value), ...kind.validate(m.value)];
         if (problems.length === 0) {
           valid.push(m);
           continue;
