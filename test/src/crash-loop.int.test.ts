@@ -206,8 +206,9 @@ describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
   // /v1/sources/police-residence/citizens {"recordId":"X","personalId":"008185000999",
   // "fullName":"Nguyễn\u0000Văn", ...} then any records on the same partition: consolidation logs
   // batch_retry ×4 then partition_paused, repeatedly; the records never reach the master table.
-  // Un-skip once such records are refused at the edge or dead-lettered by consolidation.
-  it.skip('a NUL character in a pushed field neither blocks the records behind it nor vanishes (BUG: the partition is blocked forever)', async () => {
+  // Fixed: the mapping refuses NUL with a per-field reason (400 at the edge), and consolidation
+  // dead-letters any observation that still holds one (services/consolidation/src/domain/storable.ts).
+  it('a NUL character in a pushed field neither blocks the records behind it nor vanishes', async () => {
     const nul = { ...citizen(RECORDS + 1), recordId: 'CRASH-NUL', fullName: 'Nguyễn\u0000Văn Thử' };
     const after = Array.from({ length: 8 }, (_, k) => ({
       ...citizen(RECORDS + 10 + k),
