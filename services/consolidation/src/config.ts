@@ -17,6 +17,13 @@ const authorities = z.string().transform((s, ctx) => {
 export const ConfigSchema = z
   .object({
     HTTP_PORT: z.coerce.number().int().min(0).default(8080),
+    /** Interface the internal steward API listens on: loopback by default; deployments set 0.0.0.0. */
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    /**
+     * When set, every route but /healthz, /readyz and /metrics requires `Authorization: Bearer <token>`
+     * (the console sends it as CONSOLIDATION_TOKEN). Unset or empty: no authentication (local only).
+     */
+    INTERNAL_API_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
     DATABASE_URL: z.string().url(),
     /** Used only by `hub-consolidation migrate` (the migrator role); defaults to DATABASE_URL. */
     MIGRATION_DATABASE_URL: z.string().url().optional(),

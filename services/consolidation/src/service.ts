@@ -42,7 +42,9 @@ export type ServiceConfig = Pick<
   | 'MATCH_MAX_CANDIDATES'
   | 'SURVIVORSHIP_AUTHORITIES'
   | 'OUTBOX_POLL_MS'
->;
+> &
+  /** HTTP API exposure: loopback and no token when absent (tests). */
+  Partial<Pick<Config, 'HTTP_HOST' | 'INTERNAL_API_TOKEN'>>;
 
 export interface ConsolidationDeps {
   readonly config: ServiceConfig;
@@ -161,10 +163,19 @@ export function createConsolidation(deps: ConsolidationDeps) {
         await relay.start();
       }
       if (deps.http !== false) {
-        const app = createHttpApp({ db, steward, metrics, logger, ready });
-        await new Promise<void>((resolve) => {
-          server = app.listen(config.HTTP_PORT, () => resolve());
+        const app = createHttpApp({
+          db,
+          steward,
+          metrics,
+          logger,
+          ready,
+          ...(config.INTERNAL_API_TOKEN ? { apiToken: config.INTERNAL_API_TOKEN } : {}),
         });
+        await new Promise<void>((resolve) => {
+          server = app.listen(config.HTTP_PORT, config.HTTP_HOST ?? '127.0.0.1', () => resolve());
+        });
+        if (!config.INTERNAL_API_TOKEN)
+          logger.warn({ host: config.HTTP_HOST ?? '127.0.0.1' }, 'internal_api_unauthenticated');
       }
       consumerRun = consumer.start();
       await consumerRun;

@@ -55,6 +55,8 @@ export const ConfigSchema = z
     HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(14),
     /** Base URL of the consolidation's internal steward API; the review pages say so when absent. */
     CONSOLIDATION_URL: optionalUrl,
+    /** Bearer token for that API (the consolidation's INTERNAL_API_TOKEN); unset or empty: none sent. */
+    CONSOLIDATION_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
     SESSION_TTL_MINUTES: z.coerce.number().int().min(1).default(480),
     /** Lifetime of API tokens issued by POST /api/tokens (`hub login`); 0 = until revoked. */
     API_TOKEN_TTL_DAYS: z.coerce.number().int().min(0).default(90),

@@ -43,6 +43,9 @@ export interface MonitorDeps {
 /** A count of consolidated records older than this is no longer used (the heartbeat basis is shown instead). */
 const HUB_RECORDS_MAX_AGE_MS = 10 * 60_000;
 
+/** How long one computed overview is served to concurrent and repeated requests. */
+const OVERVIEW_CACHE_MS = 2000;
+
 /** Window over which throughput per minute is averaged. */
 const THROUGHPUT_WINDOW_MS = 5 * 60_000;
 
@@ -68,6 +71,8 @@ export class HealthMonitor {
   private running: Promise<void> = Promise.resolve();
   private lastPrune = 0;
   private hubRecords: { at: number; byConnector: ReadonlyMap<string, number> } | undefined;
+  private overviewCache: { at: number; value: Promise<Overview> } | undefined;
+  private hubRecordsSampling: Promise<void> | undefined;
   readonly policy: HealthPolicy;
   private readonly now: () => number;
 
@@ -87,14 +92,34 @@ export class HealthMonitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await this.hubRecordsSampling;
   }
 
   health(): { ok: boolean; lagsAt: number; lastError?: string } {
     return { ok: this.lagError === undefined, lagsAt: this.lagsAt, ...(this.lagError ? { lastError: this.lagError } : {}) };
   }
 
+  /**
+   * The overview, shared for OVERVIEW_CACHE_MS by every request that asks meanwhile (one computation
+   * however many stewards, dashboards and scripts poll it); each sampling round refreshes it.
+   */
   async overview(): Promise<Overview> {
     const now = this.now();
+    const cached = this.overviewCache;
+    if (cached && now >= cached.at && now - cached.at < OVERVIEW_CACHE_MS) return cached.value;
+    return this.refreshOverview(now);
+  }
+
+  private refreshOverview(now: number): Promise<Overview> {
+    const value = this.computeOverview(now);
+    this.overviewCache = { at: now, value };
+    value.catch(() => {
+      if (this.overviewCache?.value === value) this.overviewCache = undefined; // a failure is not served again
+    });
+    return value;
+  }
+
+  private async computeOverview(now: number): Promise<Overview> {
     const [connectors, deadLetters, throughput] = await Promise.all([
       this.d.health.listConnectors(),
       this.d.deadLetters.summaries(),
@@ -120,9 +145,12 @@ export class HealthMonitor {
       this.lagError = errorMessage(e);
       this.d.logger.warn({ err: this.lagError }, 'lag_sample_failed');
     }
-    await this.sampleHubRecords(now);
+    // In the background: the first count at province scale takes seconds and must not hold up alerts.
+    this.hubRecordsSampling ??= this.sampleHubRecords(now).finally(() => {
+      this.hubRecordsSampling = undefined;
+    });
     try {
-      const overview = await this.overview();
+      const overview = await this.refreshOverview(this.now());
       const windowStart = now - this.d.config.ALERT_WINDOW_MINUTES * 60_000;
       const desired = desiredAlerts(
         { overview, deadLettersInWindow: await this.d.deadLetters.arrivedSince(windowStart), lagGrowth: await this.d.health.lagGrowth(windowStart) },

@@ -67,7 +67,7 @@ export function createStewardConsole(o: StewardConsoleOptions): StewardConsole {
     logger: logger.child({ component: 'dead-letter-indexer' }),
     ...session,
   });
-  const consolidation = config.CONSOLIDATION_URL ? createConsolidationClient(config.CONSOLIDATION_URL) : undefined;
+  const consolidation = config.CONSOLIDATION_URL ? createConsolidationClient(config.CONSOLIDATION_URL, { token: config.CONSOLIDATION_TOKEN }) : undefined;
   const monitor = new HealthMonitor({ config, kafka, health, deadLetters, alerts, metrics, logger: logger.child({ component: 'monitor' }), now, ...(o.includeGroup ? { includeGroup: o.includeGroup } : {}), ...(consolidation ? { consolidation } : {}) });
   const replays = new ReplayService({ db, deadLetters, access, replayer, metrics, logger });
   let stopping = false;

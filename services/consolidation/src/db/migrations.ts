@@ -3,6 +3,7 @@ import { ConfigError } from '@hub/errors';
 import * as initial from './migrations/0001-initial.js';
 import * as ginWithoutPendingList from './migrations/0002-blocking-keys-without-pending-list.js';
 import * as matchExclusions from './migrations/0003-match-exclusions.js';
+import * as historyMergesSplits from './migrations/0004-history-merges-splits-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0001-initial', initial],
   ['0002-blocking-keys-without-pending-list', ginWithoutPendingList],
   ['0003-match-exclusions', matchExclusions],
+  ['0004-history-merges-splits-index', historyMergesSplits],
 ];
 
 export const MIGRATIONS_TABLE = 'knex_migrations';

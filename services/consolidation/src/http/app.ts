@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { AppError, ValidationError } from '@hub/errors';
+import { AppError, UnauthorizedError, ValidationError } from '@hub/errors';
 import type { Logger } from '@hub/log';
 import type { StewardService } from '../domain/steward.js';
 import { ENTITY_TYPES, type EntityType } from '../domain/types.js';
@@ -17,6 +17,15 @@ export interface HttpDeps {
   readonly logger: Logger;
   /** Liveness: the process loop answers. Readiness: dependencies reachable, partitions assigned. */
   readonly ready: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  /** When set, every route but /healthz, /readyz and /metrics requires `Authorization: Bearer <apiToken>`. */
+  readonly apiToken?: string;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** Constant-time comparison: both sides hashed first, so neither content nor length leaks through timing. */
+function sameToken(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
 }
 
 /** How long one count of source records per connector is served before it is taken again. */
@@ -63,7 +72,6 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
   const read = new ReadRepository(deps.db);
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
   app.use((req, res, next) => {
     res.locals.requestId = req.header('x-request-id') ?? randomUUID();
     next();
@@ -83,6 +91,21 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
+  // Everything below serves personal data or steward actions: the bearer token, when configured.
+  if (deps.apiToken !== undefined) {
+    const expected = digest(deps.apiToken);
+    app.use((req, res, next) => {
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
+      if (given === undefined || !sameToken(given, expected)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return next(new UnauthorizedError('missing or invalid bearer token for the internal steward API'));
+      }
+      next();
+    });
+  }
+  // Bodies are parsed only once the caller is known.
+  app.use(express.json({ limit: '256kb' }));
+
   app.get('/review-tasks', async (req, res) => {
     const q = parse(ListQuery, req.query);
     const tasks = await read.listReviewTaskViews({
@@ -100,19 +123,32 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.get('/stats', async (_req, res) => {
     res.json(await read.stats());
   });
-  // A full scan of source_records: computed at most once per SOURCE_COUNTS_TTL and shared by callers.
-  let sourceCounts: { at: number; items: Promise<SourceRecordCount[]> } | undefined;
+  // A full scan of source_records (seconds at province scale): taken at most once per
+  // SOURCE_COUNTS_TTL, shared by callers; once one count exists, a stale one is served at once while
+  // the next is taken in the background (`at` says when it was taken).
+  let counted: { at: number; items: SourceRecordCount[] } | undefined;
+  let counting: Promise<{ at: number; items: SourceRecordCount[] }> | undefined;
+  const count = (): Promise<{ at: number; items: SourceRecordCount[] }> => {
+    counting ??= (async () => {
+      try {
+        const at = Date.now();
+        counted = { at, items: await read.sourceRecordCounts() };
+        return counted;
+      } finally {
+        counting = undefined;
+      }
+    })();
+    return counting;
+  };
   app.get('/source-counts', async (_req, res) => {
-    const now = Date.now();
-    if (!sourceCounts || now - sourceCounts.at > SOURCE_COUNTS_TTL_MS) {
-      const items = read.sourceRecordCounts();
-      sourceCounts = { at: now, items };
-      items.catch(() => {
-        if (sourceCounts?.items === items) sourceCounts = undefined; // a failure is not cached
-      });
-    }
-    const { at, items } = sourceCounts;
-    res.json({ items: await items, at: new Date(at).toISOString() });
+    const current = counted;
+    let result: { at: number; items: SourceRecordCount[] };
+    if (current && Date.now() - current.at <= SOURCE_COUNTS_TTL_MS) result = current;
+    else if (current) {
+      count().catch(() => undefined); // served stale meanwhile; a failure shows on a later request
+      result = current;
+    } else result = await count();
+    res.json({ items: result.items, at: new Date(result.at).toISOString() });
   });
   app.post('/review-tasks/:id/resolve', async (req, res) => {
     const id = parse(z.coerce.number().int().min(1), req.params.id);

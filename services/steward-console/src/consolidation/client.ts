@@ -80,16 +80,24 @@ export interface ConsolidationClient {
   sourceCounts(): Promise<SourceCounts>;
 }
 
-export function createConsolidationClient(baseUrl: string, timeoutMs = 5000): ConsolidationClient {
+export interface ConsolidationClientOptions {
+  readonly timeoutMs?: number;
+  /** Sent as `Authorization: Bearer <token>` (the consolidation's INTERNAL_API_TOKEN) when set. */
+  readonly token?: string | undefined;
+}
+
+export function createConsolidationClient(baseUrl: string, opts: ConsolidationClientOptions = {}): ConsolidationClient {
   const base = baseUrl.replace(/\/+$/, '');
-  async function call<T>(schema: z.ZodType<T>, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+  async function call<T>(schema: z.ZodType<T>, path: string, init: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         method: init.method ?? 'GET',
-        headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: init.body === undefined ? { ...auth, accept: 'application/json' } : { ...auth, accept: 'application/json', 'content-type': 'application/json' },
         ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(init.timeoutMs ?? timeoutMs),
       });
     } catch (cause) {
       throw new DependencyUnavailableError('consolidation', `consolidation API unreachable at ${base}: ${errorMessage(cause)}`, { cause });
@@ -128,6 +136,7 @@ export function createConsolidationClient(baseUrl: string, timeoutMs = 5000): Co
       return (await call(HistorySchema, `/masters/${encodeURIComponent(entity)}/${encodeURIComponent(id)}/history`)).items;
     },
     stats: () => call(StatsSchema, '/stats'),
-    sourceCounts: () => call(SourceCountsSchema, '/source-counts'),
+    // Background sampling only; the first count at province scale scans millions of rows.
+    sourceCounts: () => call(SourceCountsSchema, '/source-counts', { timeoutMs: Math.max(timeoutMs, 60_000) }),
   };
 }

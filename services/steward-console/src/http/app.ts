@@ -7,6 +7,7 @@ import { AppError, errorMessage, UnauthorizedError } from '@hub/errors';
 import { apiRoutes } from './api.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { LoginThrottle } from './login-throttle.js';
+import { rejectNulInBody, rejectNulInPathAndQuery } from './nul-guard.js';
 import type { ConsoleDeps } from './deps.js';
 import { pageRoutes } from './pages.routes.js';
 import { reviewRoutes } from './review.routes.js';
@@ -25,6 +26,39 @@ const SECURITY_HEADERS: Record<string, string> = {
   'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 };
+
+/** Messages (Vietnamese first) for the body parser's refusals; they carry a 4xx `status` and a `type`. */
+const BODY_PARSER_MESSAGES: Record<string, (e: BodyParserError) => string> = {
+  'entity.too.large': (e) => `Nội dung yêu cầu quá lớn / request body too large${typeof e.limit === 'number' ? ` (limit ${e.limit} bytes)` : ''}`,
+  'charset.unsupported': (e) => `Bảng mã không được hỗ trợ, chỉ nhận UTF-8 / unsupported charset${e.charset ? ` "${e.charset}"` : ''}, only UTF-8 is accepted`,
+  'encoding.unsupported': (e) => `Kiểu mã hoá nội dung không được hỗ trợ / unsupported content encoding${e.encoding ? ` "${e.encoding}"` : ''}`,
+  'entity.parse.failed': () => 'Nội dung JSON không hợp lệ / malformed JSON body',
+  'parameters.too.many': () => 'Quá nhiều tham số biểu mẫu / too many form parameters',
+};
+const BODY_PARSER_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
+interface BodyParserError {
+  readonly status: number;
+  readonly type: string;
+  readonly limit?: unknown;
+  readonly charset?: string;
+  readonly encoding?: string;
+}
+
+/** A client error raised by the body parser (or another http-errors 4xx), never an AppError. */
+function bodyParserError(err: unknown): BodyParserError | undefined {
+  if (err === null || typeof err !== 'object' || err instanceof AppError) return undefined;
+  const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; limit?: unknown; charset?: unknown; encoding?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  return {
+    status,
+    type: typeof e.type === 'string' ? e.type : '',
+    limit: e.limit,
+    ...(typeof e.charset === 'string' ? { charset: e.charset } : {}),
+    ...(typeof e.encoding === 'string' ? { encoding: e.encoding } : {}),
+  };
+}
 
 export function createHttpApp(d: ConsoleDeps): express.Express {
   const app = express();
@@ -64,8 +98,10 @@ export function createHttpApp(d: ConsoleDeps): express.Express {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     next();
   });
+  app.use(rejectNulInPathAndQuery);
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(express.json({ limit: '256kb' }));
+  app.use(rejectNulInBody);
   app.use(languageMiddleware(cookie));
   app.use(async (req, res, next) => {
     const s = state(res);
@@ -102,8 +138,21 @@ export function createHttpApp(d: ConsoleDeps): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = state(res).requestId;
+    const client = bodyParserError(err);
+    if (client) {
+      // 413 body too large, 415 charset/encoding, 400 malformed: the client's fault, said plainly.
+      const message = BODY_PARSER_MESSAGES[client.type]?.(client) ?? (client.status === 400 ? 'bad request' : `HTTP ${client.status}`);
+      const code = BODY_PARSER_CODES[client.status] ?? 'BAD_REQUEST';
+      d.logger.warn({ code, type: client.type, requestId, path: req.path, status: client.status }, 'http_request_refused');
+      if (isApi(req) || req.header('accept')?.includes('application/json')) {
+        res.status(client.status).json({ error: { code, message, requestId } });
+        return;
+      }
+      res.status(client.status).type('html').send(errorPage(pageContext(req, res), client.status, `${message} (${requestId})`));
+      return;
+    }
     const known = err instanceof AppError && err.httpStatus < 500;
-    const status = err instanceof AppError ? err.httpStatus : (err as { status?: number }).status === 400 ? 400 : 500;
+    const status = err instanceof AppError ? err.httpStatus : 500;
     if (!known && status >= 500) d.logger.error({ err: errorMessage(err), requestId, path: req.path }, 'http_request_failed');
     else d.logger.warn({ code: err instanceof AppError ? err.code : 'BAD_REQUEST', requestId, path: req.path, status }, 'http_request_refused');
     // A dependency that is down is worth saying plainly; anything else unexpected hides its internals.

@@ -17,7 +17,9 @@ export function parseCookies(header: string | undefined): Record<string, string>
     if (i <= 0) continue;
     const k = part.slice(0, i).trim();
     try {
-      out[k] = decodeURIComponent(part.slice(i + 1).trim());
+      const v = decodeURIComponent(part.slice(i + 1).trim());
+      // U+0000 cannot reach PostgreSQL (a session lookup would fail): such a cookie is ignored.
+      if (!v.includes('\0')) out[k] = v;
     } catch {
       /* a malformed cookie is ignored, never fatal */
     }
