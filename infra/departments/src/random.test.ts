@@ -14,10 +14,15 @@ describe('Rng', () => {
 
   it('int stays within bounds', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 1000 }), (seed, min, span) => {
-        const v = new Rng(seed).int(min, min + span);
-        return v >= min && v <= min + span;
-      }),
+      fc.property(
+        fc.integer(),
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (seed, min, span) => {
+          const v = new Rng(seed).int(min, min + span);
+          return v >= min && v <= min + span;
+        },
+      ),
     );
   });
 });

@@ -27,12 +27,26 @@ describe('hub-departments up / status / down', () => {
   let env: NodeJS.ProcessEnv = {};
   const civil = testDatabase('mysql2');
   const business = testDatabase('pg');
-  const cli = async (...args: string[]) => JSON.parse((await run(process.execPath, ['--import', 'tsx', MAIN, ...args], { env, timeout: 120_000 })).stdout) as Record<string, unknown>;
+  const cli = async (...args: string[]) =>
+    JSON.parse(
+      (await run(process.execPath, ['--import', 'tsx', MAIN, ...args], { env, timeout: 120_000 })).stdout,
+    ) as Record<string, unknown>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dept-test-run-'));
     const port = await freePort();
-    env = { ...process.env, HUB_DEPARTMENTS_DIR: dir, DEPT_CIVIL_STATUS_DB_URL: MARIADB_URL, DEPT_BUSINESS_DB_URL: PG_URL, DEPT_CIVIL_STATUS_DB: civil.database, DEPT_BUSINESS_DB: business.database, DEPT_ONE_STOP_PORT: String(port), DEPT_TICK_MS: '300', DEPT_TICK_CHANGES: '2', LOG_LEVEL: 'warn' };
+    env = {
+      ...process.env,
+      HUB_DEPARTMENTS_DIR: dir,
+      DEPT_CIVIL_STATUS_DB_URL: MARIADB_URL,
+      DEPT_BUSINESS_DB_URL: PG_URL,
+      DEPT_CIVIL_STATUS_DB: civil.database,
+      DEPT_BUSINESS_DB: business.database,
+      DEPT_ONE_STOP_PORT: String(port),
+      DEPT_TICK_MS: '300',
+      DEPT_TICK_CHANGES: '2',
+      LOG_LEVEL: 'warn',
+    };
   });
   afterAll(async () => {
     await cli('down');
@@ -52,15 +66,20 @@ describe('hub-departments up / status / down', () => {
     const endpoints = status.endpoints as { oneStop: string; civilStatus: string; business: string };
     expect(endpoints.civilStatus).toMatch(new RegExp(`^mysql://.*/${civil.database}$`));
     expect(endpoints.business).toMatch(new RegExp(`^postgres(ql)?://.*/${business.database}$`));
-    const res = await fetch(endpoints.oneStop.replace('/dossiers', '/counts'), { headers: { 'x-api-key': 'demo-one-stop-key' } });
+    const res = await fetch(endpoints.oneStop.replace('/dossiers', '/counts'), {
+      headers: { 'x-api-key': 'demo-one-stop-key' },
+    });
     expect(res.status).toBe(200);
 
     // Live mode: ticks append truth rows for new records and refresh the status file.
-    const lines = await eventually(async () => {
-      const text = await readFile(join(dir, 'truth-live.jsonl'), 'utf8').catch(() => '');
-      const n = text.split('\n').filter(Boolean).length;
-      return n >= 4 ? n : undefined;
-    }, { timeoutMs: 30_000, what: 'live truth rows' });
+    const lines = await eventually(
+      async () => {
+        const text = await readFile(join(dir, 'truth-live.jsonl'), 'utf8').catch(() => '');
+        const n = text.split('\n').filter(Boolean).length;
+        return n >= 4 ? n : undefined;
+      },
+      { timeoutMs: 30_000, what: 'live truth rows' },
+    );
     expect(lines).toBeGreaterThanOrEqual(4);
 
     const down = await cli('down');

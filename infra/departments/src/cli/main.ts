@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * hub-departments: generate datasets and run the simulated department systems.
- *   generate --seed N --people N --out DIR [--as-of YYYY-MM-DD]
+ *   generate --seed N --people N --out DIR [--as-of YYYY-MM-DD] [--workers N]
  *   up [--seed N] [--people N]     start (or keep) the background process; idempotent
  *   down                           stop it; idempotent
  *   status                         is it running, endpoints, ground-truth counts (JSON)
@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeDataset } from '../dataset/write-dataset.js';
 import { runPaths, type RunPaths } from './paths.js';
@@ -24,7 +25,8 @@ function intFlag(args: readonly string[], name: string, fallback: number): numbe
   const raw = flag(args, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer; got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer; got "${raw}"`);
   return n;
 }
 
@@ -65,7 +67,11 @@ async function up(args: readonly string[], paths: RunPaths): Promise<number> {
   if (flag(args, 'seed') !== undefined) env.DEPT_SEED = String(intFlag(args, 'seed', 42));
   if (flag(args, 'people') !== undefined) env.DEPT_PEOPLE = String(intFlag(args, 'people', 2000));
   const log = openSync(paths.log, 'a');
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve'], { detached: true, stdio: ['ignore', log, log], env });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env,
+  });
   child.unref();
   const { writeFile } = await import('node:fs/promises');
   await writeFile(paths.pid, `${child.pid ?? ''}\n`);
@@ -73,7 +79,13 @@ async function up(args: readonly string[], paths: RunPaths): Promise<number> {
   while (Date.now() < deadline) {
     const status = readStatus(paths);
     if (status?.ready === true) {
-      console.log(JSON.stringify({ running: true, pid: child.pid, endpoints: status.endpoints, counts: status.counts }, null, 2));
+      console.log(
+        JSON.stringify(
+          { running: true, pid: child.pid, endpoints: status.endpoints, counts: status.counts },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     if (status?.error !== undefined || (child.pid !== undefined && !alive(child.pid))) {
@@ -103,7 +115,19 @@ async function down(paths: RunPaths): Promise<number> {
 function status(paths: RunPaths): number {
   const pid = runningPid(paths);
   const file = readStatus(paths);
-  console.log(JSON.stringify({ running: pid !== undefined, pid: pid ?? null, ...(pid !== undefined && file ? { ready: file.ready, updatedAt: file.updatedAt, endpoints: file.endpoints, counts: file.counts } : {}) }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        running: pid !== undefined,
+        pid: pid ?? null,
+        ...(pid !== undefined && file
+          ? { ready: file.ready, updatedAt: file.updatedAt, endpoints: file.endpoints, counts: file.counts }
+          : {}),
+      },
+      null,
+      2,
+    ),
+  );
   return 0;
 }
 
@@ -115,9 +139,29 @@ async function main(argv: readonly string[]): Promise<number> {
       const out = flag(args, 'out');
       if (out === undefined) throw new Error('generate needs --out DIR');
       const started = Date.now();
-      const manifest = await writeDataset({ seed: intFlag(args, 'seed', 42), people: intFlag(args, 'people', 2000), asOf: flag(args, 'as-of') }, out, (n) => process.stderr.write(`\r${n} people`));
+      // Worker threads render households; the output is the same for any number (0 = this thread).
+      const workers = intFlag(args, 'workers', Math.min(4, availableParallelism()));
+      const manifest = await writeDataset(
+        { seed: intFlag(args, 'seed', 42), people: intFlag(args, 'people', 2000), asOf: flag(args, 'as-of') },
+        out,
+        (n) => process.stderr.write(`\r${n} people`),
+        { workers },
+      );
       process.stderr.write('\n');
-      console.log(JSON.stringify({ out, seconds: (Date.now() - started) / 1000, people: manifest.people, world: manifest.world, records: manifest.records, truthRows: manifest.truthRows }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            out,
+            seconds: (Date.now() - started) / 1000,
+            people: manifest.people,
+            world: manifest.world,
+            records: manifest.records,
+            truthRows: manifest.truthRows,
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     case 'up':
@@ -132,7 +176,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return -1;
     case undefined:
     default:
-      console.error('usage: hub-departments generate --seed N --people N --out DIR | up [--seed N --people N] | down | status | serve');
+      console.error(
+        'usage: hub-departments generate --seed N --people N --out DIR [--workers N] | up [--seed N --people N] | down | status | serve',
+      );
       return 2;
   }
 }

@@ -23,5 +23,12 @@ export interface RunPaths {
 
 export function runPaths(root = repoRoot()): RunPaths {
   const dir = process.env.HUB_DEPARTMENTS_DIR ?? join(root, '.infra', 'departments');
-  return { dir, pid: join(dir, 'departments.pid'), log: join(dir, 'departments.log'), status: join(dir, 'status.json'), truthLive: join(dir, 'truth-live.jsonl'), drop: join(dir, 'drop') };
+  return {
+    dir,
+    pid: join(dir, 'departments.pid'),
+    log: join(dir, 'departments.log'),
+    status: join(dir, 'status.json'),
+    truthLive: join(dir, 'truth-live.jsonl'),
+    drop: join(dir, 'drop'),
+  };
 }

@@ -23,9 +23,21 @@ export async function serve(paths: RunPaths, env: NodeJS.ProcessEnv): Promise<vo
   const fileDrop = config.DEPT_FILE_DROP_DIR ?? paths.drop;
   const departments = new Departments({
     world: { seed: config.DEPT_SEED, people: config.DEPT_PEOPLE },
-    civilStatus: { client: clientOf(config.DEPT_CIVIL_STATUS_DB_URL), serverUrl: config.DEPT_CIVIL_STATUS_DB_URL, database: config.DEPT_CIVIL_STATUS_DB },
-    business: { client: clientOf(config.DEPT_BUSINESS_DB_URL), serverUrl: config.DEPT_BUSINESS_DB_URL, database: config.DEPT_BUSINESS_DB },
-    oneStop: { port: config.DEPT_ONE_STOP_PORT, apiKeys: config.DEPT_ONE_STOP_API_KEYS, rateLimit: { perSecond: config.DEPT_ONE_STOP_RATE_PER_SECOND, burst: config.DEPT_ONE_STOP_RATE_BURST } },
+    civilStatus: {
+      client: clientOf(config.DEPT_CIVIL_STATUS_DB_URL),
+      serverUrl: config.DEPT_CIVIL_STATUS_DB_URL,
+      database: config.DEPT_CIVIL_STATUS_DB,
+    },
+    business: {
+      client: clientOf(config.DEPT_BUSINESS_DB_URL),
+      serverUrl: config.DEPT_BUSINESS_DB_URL,
+      database: config.DEPT_BUSINESS_DB,
+    },
+    oneStop: {
+      port: config.DEPT_ONE_STOP_PORT,
+      apiKeys: config.DEPT_ONE_STOP_API_KEYS,
+      rateLimit: { perSecond: config.DEPT_ONE_STOP_RATE_PER_SECOND, burst: config.DEPT_ONE_STOP_RATE_BURST },
+    },
     push: { targetUrl: config.DEPT_PUSH_TARGET_URL, apiKey: config.DEPT_PUSH_API_KEY },
     fileDropDir: fileDrop,
     logger,
@@ -44,8 +56,8 @@ export async function serve(paths: RunPaths, env: NodeJS.ProcessEnv): Promise<vo
     seed: config.DEPT_SEED,
     people: config.DEPT_PEOPLE,
     endpoints: {
-      civilStatus: `${hide(config.DEPT_CIVIL_STATUS_DB_URL).replace(/\/$/, "")}/${config.DEPT_CIVIL_STATUS_DB}`,
-      business: `${hide(config.DEPT_BUSINESS_DB_URL).replace(/\/$/, "")}/${config.DEPT_BUSINESS_DB}`,
+      civilStatus: `${hide(config.DEPT_CIVIL_STATUS_DB_URL).replace(/\/$/, '')}/${config.DEPT_CIVIL_STATUS_DB}`,
+      business: `${hide(config.DEPT_BUSINESS_DB_URL).replace(/\/$/, '')}/${config.DEPT_BUSINESS_DB}`,
       oneStop: `http://127.0.0.1:${config.DEPT_ONE_STOP_PORT}/api/v1/dossiers`,
       pushTarget: config.DEPT_PUSH_TARGET_URL,
       fileDrop,
@@ -80,7 +92,10 @@ export async function serve(paths: RunPaths, env: NodeJS.ProcessEnv): Promise<vo
     });
   } catch (e: unknown) {
     logger.error({ err: e }, 'departments_failed');
-    await writeFile(paths.status, JSON.stringify(status(false, null, e instanceof Error ? e.message : String(e)), null, 2));
+    await writeFile(
+      paths.status,
+      JSON.stringify(status(false, null, e instanceof Error ? e.message : String(e)), null, 2),
+    );
     await shutdown(1);
   }
 }

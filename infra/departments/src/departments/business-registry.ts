@@ -30,7 +30,11 @@ export const LEGAL_FORM_CODE: Record<LegalForm, string> = {
   HOP_TAC_XA: 'HTX',
   HO_KINH_DOANH: 'HKD',
 };
-export const BUSINESS_STATUS_CODE: Record<Business['status'], string> = { ACTIVE: '00', SUSPENDED: '01', DISSOLVED: '04' };
+export const BUSINESS_STATUS_CODE: Record<Business['status'], string> = {
+  ACTIVE: '00',
+  SUSPENDED: '01',
+  DISSOLVED: '04',
+};
 
 const dmyDash = (y: string, m: string, d: string): string => `${d}-${m}-${y}`;
 
@@ -44,7 +48,10 @@ export function renderBusinessRegistry(h: Household, options: RenderOptions): So
     const rep = people.get(b.representativeId);
     if (!rep) continue;
     const createdAt = officeTime(rng, b.registeredOn);
-    const updatedAt = b.statusChangedOn === undefined ? laterEdit(rng, createdAt, options.asOf) : officeTime(rng, b.statusChangedOn);
+    const updatedAt =
+      b.statusChangedOn === undefined
+        ? laterEdit(rng, createdAt, options.asOf)
+        : officeTime(rng, b.statusChangedOn);
     const related = [{ role: 'representative', type: 'person' as const, id: rep.id }];
     const write = (duplicateOf?: string) => {
       noiser.reset();
@@ -53,7 +60,12 @@ export function renderBusinessRegistry(h: Household, options: RenderOptions): So
       const repName = noiser.text(rep.fullName);
       const repBirth = noiser.optional(noiser.date(rep.dateOfBirth, dmyDash));
       const name = b.kind === 'HOUSEHOLD' ? noiser.text(b.name) : b.name.toUpperCase();
-      const common = { dia_chi: address.text, ma_xa: address.communeCode, tinh_trang: BUSINESS_STATUS_CODE[b.status], updated_at: updatedAt };
+      const common = {
+        dia_chi: address.text,
+        ma_xa: address.communeCode,
+        tinh_trang: BUSINESS_STATUS_CODE[b.status],
+        updated_at: updatedAt,
+      };
       let table: string;
       let id: string;
       let row: Record<string, unknown>;
@@ -61,12 +73,32 @@ export function renderBusinessRegistry(h: Household, options: RenderOptions): So
         case 'ENTERPRISE':
           table = 'doanh_nghiep';
           id = b.code;
-          row = { ma_so_dn: b.code, ten_doanh_nghiep: name, loai_hinh: LEGAL_FORM_CODE[b.legalForm], ngay_thanh_lap: b.registeredOn, nganh_nghe_chinh: b.industryCode, von_dieu_le: b.capital, nguoi_dai_dien: repName, ngay_sinh_ndd: repBirth, loai_giay_to_ndd: doc.kind, so_giay_to_ndd: doc.number, ...common };
+          row = {
+            ma_so_dn: b.code,
+            ten_doanh_nghiep: name,
+            loai_hinh: LEGAL_FORM_CODE[b.legalForm],
+            ngay_thanh_lap: b.registeredOn,
+            nganh_nghe_chinh: b.industryCode,
+            von_dieu_le: b.capital,
+            nguoi_dai_dien: repName,
+            ngay_sinh_ndd: repBirth,
+            loai_giay_to_ndd: doc.kind,
+            so_giay_to_ndd: doc.number,
+            ...common,
+          };
           break;
         case 'BRANCH':
           table = 'chi_nhanh';
           id = b.code;
-          row = { ma_so_cn: b.code, ma_so_dn: b.parentCode, ten_chi_nhanh: name, ngay_thanh_lap: b.registeredOn, nguoi_dung_dau: repName, so_giay_to_ndd: doc.number, ...common };
+          row = {
+            ma_so_cn: b.code,
+            ma_so_dn: b.parentCode,
+            ten_chi_nhanh: name,
+            ngay_thanh_lap: b.registeredOn,
+            nguoi_dung_dau: repName,
+            so_giay_to_ndd: doc.number,
+            ...common,
+          };
           break;
         case 'HOUSEHOLD': {
           table = 'ho_kinh_doanh';
@@ -74,11 +106,37 @@ export function renderBusinessRegistry(h: Household, options: RenderOptions): So
           id = String(rowId);
           // Registered before 1/7/2025: a certificate number only; the owner's personal number became the code since.
           const keyed = isoToDay(b.registeredOn) >= isoToDay('2025-07-01');
-          row = { id: rowId, ma_so_hkd: keyed ? b.code : null, so_gcn: `${rep.address.oldDistrictCode}A8${String(rowId % 1_000_000).padStart(6, '0')}`, ten_ho_kinh_doanh: name, chu_ho: repName, ngay_sinh_chu_ho: repBirth, so_giay_to_chu_ho: doc.number, nganh_nghe: b.industryCode, von_kinh_doanh: b.capital, ngay_dang_ky: b.registeredOn, ...common };
+          row = {
+            id: rowId,
+            ma_so_hkd: keyed ? b.code : null,
+            so_gcn: `${rep.address.oldDistrictCode}A8${String(rowId % 1_000_000).padStart(6, '0')}`,
+            ten_ho_kinh_doanh: name,
+            chu_ho: repName,
+            ngay_sinh_chu_ho: repBirth,
+            so_giay_to_chu_ho: doc.number,
+            nganh_nghe: b.industryCode,
+            von_kinh_doanh: b.capital,
+            ngay_dang_ky: b.registeredOn,
+            ...common,
+          };
           break;
         }
       }
-      out.push({ table, id, row, truth: { source: 'business-registry', table, sourceRecordId: id, entityType: 'business', entityId: b.id, related, noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied], ...(duplicateOf === undefined ? {} : { duplicateOf }) } });
+      out.push({
+        table,
+        id,
+        row,
+        truth: {
+          source: 'business-registry',
+          table,
+          sourceRecordId: id,
+          entityType: 'business',
+          entityId: b.id,
+          related,
+          noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied],
+          ...(duplicateOf === undefined ? {} : { duplicateOf }),
+        },
+      });
       return id;
     };
     const first = write();

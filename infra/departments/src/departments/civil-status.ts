@@ -71,7 +71,16 @@ export function renderCivilStatus(h: Household, options: RenderOptions): SourceR
           updated_at: laterEdit(rng, createdAt, options.asOf),
           da_xoa: deleted,
         },
-        truth: { source: 'civil-status', table: 'cong_dan', sourceRecordId: String(id), entityType: 'person', entityId: p.id, noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied], ...(duplicateOf === undefined ? {} : { duplicateOf }), ...(deleted ? { deleted } : {}) },
+        truth: {
+          source: 'civil-status',
+          table: 'cong_dan',
+          sourceRecordId: String(id),
+          entityType: 'person',
+          entityId: p.id,
+          noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied],
+          ...(duplicateOf === undefined ? {} : { duplicateOf }),
+          ...(deleted ? { deleted } : {}),
+        },
       });
     };
     const id = nextId();
@@ -82,7 +91,14 @@ export function renderCivilStatus(h: Household, options: RenderOptions): SourceR
     return id;
   };
 
-  const event = (table: string, entityType: 'person' | 'marriage', entityId: string, registeredOn: string, fields: (id: number) => Record<string, unknown>, related: Array<{ role: string; type: 'person'; id: string }>) => {
+  const event = (
+    table: string,
+    entityType: 'person' | 'marriage',
+    entityId: string,
+    registeredOn: string,
+    fields: (id: number) => Record<string, unknown>,
+    related: Array<{ role: string; type: 'person'; id: string }>,
+  ) => {
     const id = nextId();
     const createdAt = officeTime(rng, registeredOn);
     const row = fields(id);
@@ -102,7 +118,15 @@ export function renderCivilStatus(h: Household, options: RenderOptions): SourceR
         updated_at: laterEdit(rng, createdAt, options.asOf, 0.1),
         da_xoa: false,
       },
-      truth: { source: 'civil-status', table, sourceRecordId: String(id), entityType, entityId, related, noise: [] },
+      truth: {
+        source: 'civil-status',
+        table,
+        sourceRecordId: String(id),
+        entityType,
+        entityId,
+        related,
+        noise: [],
+      },
     });
     // A registration entered twice: the copy is later cancelled and soft-deleted, as clerks do.
     if (cancelled) {
@@ -110,8 +134,24 @@ export function renderCivilStatus(h: Household, options: RenderOptions): SourceR
       out.push({
         table,
         id: String(copy),
-        row: { ...out[out.length - 1]?.row, id: copy, trang_thai: CIVIL_STATUS_CODES.CANCELLED, da_xoa: true, updated_at: laterEdit(rng, createdAt, options.asOf, 1) },
-        truth: { source: 'civil-status', table, sourceRecordId: String(copy), entityType, entityId, related, noise: ['DUPLICATE'], duplicateOf: String(id), deleted: true },
+        row: {
+          ...out[out.length - 1]?.row,
+          id: copy,
+          trang_thai: CIVIL_STATUS_CODES.CANCELLED,
+          da_xoa: true,
+          updated_at: laterEdit(rng, createdAt, options.asOf, 1),
+        },
+        truth: {
+          source: 'civil-status',
+          table,
+          sourceRecordId: String(copy),
+          entityType,
+          entityId,
+          related,
+          noise: ['DUPLICATE'],
+          duplicateOf: String(id),
+          deleted: true,
+        },
       });
     }
   };
@@ -125,18 +165,29 @@ export function renderCivilStatus(h: Household, options: RenderOptions): SourceR
     const childId = personRow(child, registeredOn);
     const fatherId = father ? personRow(father, registeredOn) : null;
     const motherId = mother ? personRow(mother, registeredOn) : null;
-    event('khai_sinh', 'person', child.id, registeredOn, () => ({
-      id_tre: childId,
-      ho_ten_tre: child.fullName,
-      ngay_sinh_tre: child.dateOfBirth.split('-').reverse().join('/'),
-      gioi_tinh_tre: child.sex === 'MALE' ? 1 : 2,
-      noi_sinh: `Trạm Y tế ${child.address.oldCommuneName}`,
-      id_cha: fatherId,
-      ho_ten_cha: father?.fullName ?? null,
-      id_me: motherId,
-      ho_ten_me: mother?.fullName ?? null,
-      ma_xa_dang_ky: born < isoToDay('2025-07-01') ? child.address.oldCommuneCode : child.address.communeCode,
-    }), [...(father ? [{ role: 'father', type: 'person' as const, id: father.id }] : []), ...(mother ? [{ role: 'mother', type: 'person' as const, id: mother.id }] : [])]);
+    event(
+      'khai_sinh',
+      'person',
+      child.id,
+      registeredOn,
+      () => ({
+        id_tre: childId,
+        ho_ten_tre: child.fullName,
+        ngay_sinh_tre: child.dateOfBirth.split('-').reverse().join('/'),
+        gioi_tinh_tre: child.sex === 'MALE' ? 1 : 2,
+        noi_sinh: `Trạm Y tế ${child.address.oldCommuneName}`,
+        id_cha: fatherId,
+        ho_ten_cha: father?.fullName ?? null,
+        id_me: motherId,
+        ho_ten_me: mother?.fullName ?? null,
+        ma_xa_dang_ky:
+          born < isoToDay('2025-07-01') ? child.address.oldCommuneCode : child.address.communeCode,
+      }),
+      [
+        ...(father ? [{ role: 'father', type: 'person' as const, id: father.id }] : []),
+        ...(mother ? [{ role: 'mother', type: 'person' as const, id: mother.id }] : []),
+      ],
+    );
   }
   for (const m of h.marriages) {
     if (isoToDay(m.date) < DIGITISED_FROM) continue;
@@ -145,24 +196,42 @@ export function renderCivilStatus(h: Household, options: RenderOptions): SourceR
     if (!husband || !wife) continue;
     const husbandId = personRow(husband, m.date);
     const wifeId = personRow(wife, m.date);
-    event('ket_hon', 'marriage', m.id, m.date, () => ({
-      id_chong: husbandId,
-      ho_ten_chong: husband.fullName,
-      id_vo: wifeId,
-      ho_ten_vo: wife.fullName,
-      ma_xa_dang_ky: isoToDay(m.date) < isoToDay('2025-07-01') ? husband.address.oldCommuneCode : m.communeCode,
-    }), [{ role: 'husband', type: 'person', id: husband.id }, { role: 'wife', type: 'person', id: wife.id }]);
+    event(
+      'ket_hon',
+      'marriage',
+      m.id,
+      m.date,
+      () => ({
+        id_chong: husbandId,
+        ho_ten_chong: husband.fullName,
+        id_vo: wifeId,
+        ho_ten_vo: wife.fullName,
+        ma_xa_dang_ky:
+          isoToDay(m.date) < isoToDay('2025-07-01') ? husband.address.oldCommuneCode : m.communeCode,
+      }),
+      [
+        { role: 'husband', type: 'person', id: husband.id },
+        { role: 'wife', type: 'person', id: wife.id },
+      ],
+    );
   }
   for (const p of h.people) {
     if (p.deathDate === undefined) continue;
     const personId = personRow(p, p.deathDate);
-    event('khai_tu', 'person', p.id, p.deathDate, () => ({
-      id_nguoi_mat: personId,
-      ho_ten_nguoi_mat: p.fullName,
-      ngay_mat: p.deathDate?.split('-').reverse().join('/') ?? null,
-      noi_mat: `${p.address.detail}, ${p.address.oldCommuneName}`,
-      ma_xa_dang_ky: p.address.communeCode,
-    }), []);
+    event(
+      'khai_tu',
+      'person',
+      p.id,
+      p.deathDate,
+      () => ({
+        id_nguoi_mat: personId,
+        ho_ten_nguoi_mat: p.fullName,
+        ngay_mat: p.deathDate?.split('-').reverse().join('/') ?? null,
+        noi_mat: `${p.address.detail}, ${p.address.oldCommuneName}`,
+        ma_xa_dang_ky: p.address.communeCode,
+      }),
+      [],
+    );
   }
   return out;
 }

@@ -3,7 +3,8 @@
  * dossier, as its REST API returns it, with its own status and channel codes and local-time
  * strings `dd/MM/yyyy HH:mm:ss`.
  */
-import type { Channel, Dossier, DossierStatus, Household } from '../generator/model.js';
+import { shiftedDmyTime, shiftedIsoLocal } from '../calendar.js';
+import type { Channel, Dossier, DossierStatus, Household, ResultChannel } from '../generator/model.js';
 import { Noiser, type NoiseProfile } from '../noise/noise.js';
 import { Rng } from '../random.js';
 import type { RenderOptions } from './civil-status.js';
@@ -33,16 +34,17 @@ export const DOSSIER_STATUS_CODE: Record<DossierStatus, string> = {
   WITHDRAWN: '8',
 };
 export const CHANNEL_CODE: Record<Channel, number> = { DIRECT: 1, ONLINE: 2, POSTAL: 3 };
+/** `hinhThucTraKQ`: how the result was returned (this system's codes; null until it was). */
+export const RESULT_CHANNEL_CODE: Record<ResultChannel, number> = { DIRECT: 1, ELECTRONIC: 2, POSTAL: 3 };
 
 /** `dd/MM/yyyy HH:mm:ss` in Vietnam time from an ISO UTC timestamp. */
 export function localDateTime(iso: string): string {
-  const t = new Date(Date.parse(iso) + 7 * 3_600_000).toISOString();
-  return `${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)} ${t.slice(11, 19)}`;
+  return shiftedDmyTime(iso, 7 * 3600);
 }
 
 /** `ngayCapNhat` as the API exposes it: ISO with milliseconds and the +07:00 offset. */
 export function localIso(iso: string): string {
-  return `${new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 23)}+07:00`;
+  return `${shiftedIsoLocal(iso, 7 * 3600)}+07:00`;
 }
 
 export interface OneStopDossier extends Record<string, unknown> {
@@ -75,19 +77,43 @@ export function renderOneStop(h: Household, options: RenderOptions): SourceRecor
       tenThuTuc: d.procedureName,
       maDonVi: d.agencyCode,
       kenhNop: CHANNEL_CODE[d.channel],
-      nguoiNop: { hoTen: noiser.text(person.fullName), ngaySinh: noiser.date(person.dateOfBirth, dmy), soGiayTo: doc.number, diaChi: address.text, maXa: address.communeCode },
+      nguoiNop: {
+        hoTen: noiser.text(person.fullName),
+        ngaySinh: noiser.date(person.dateOfBirth, dmy),
+        soGiayTo: doc.number,
+        diaChi: address.text,
+        maXa: address.communeCode,
+      },
       toChuc: business ? { maSoThue: business.code, tenToChuc: business.name } : null,
       ngayTiepNhan: localDateTime(d.receivedAt),
       ngayHenTra: localDateTime(d.dueAt),
       ngayKetThuc: d.completedAt === undefined ? null : localDateTime(d.completedAt),
       trangThai: DOSSIER_STATUS_CODE[d.status],
       soLanBoSung: d.supplements,
-      quaTrinhXuLy: d.timeline.map((e) => ({ trangThai: DOSSIER_STATUS_CODE[e.status], thoiGian: localDateTime(e.at) })),
+      hinhThucTraKQ: d.resultChannel === undefined ? null : RESULT_CHANNEL_CODE[d.resultChannel],
+      quaTrinhXuLy: d.timeline.map((e) => ({
+        trangThai: DOSSIER_STATUS_CODE[e.status],
+        thoiGian: localDateTime(e.at),
+      })),
       ngayCapNhat: localIso(last),
       daXoa: duplicateOf !== undefined,
     };
     const related = [{ role: 'applicant', type: d.applicant.type, id: d.applicant.id }];
-    out.push({ table: 'dossiers', id: String(id), row, truth: { source: 'one-stop', table: 'dossiers', sourceRecordId: String(id), entityType: 'dossier', entityId: d.id, related, noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied], ...(duplicateOf === undefined ? {} : { duplicateOf, deleted: true }) } });
+    out.push({
+      table: 'dossiers',
+      id: String(id),
+      row,
+      truth: {
+        source: 'one-stop',
+        table: 'dossiers',
+        sourceRecordId: String(id),
+        entityType: 'dossier',
+        entityId: d.id,
+        related,
+        noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied],
+        ...(duplicateOf === undefined ? {} : { duplicateOf, deleted: true }),
+      },
+    });
     return String(id);
   };
   for (const d of h.dossiers) {

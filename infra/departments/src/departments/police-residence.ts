@@ -16,7 +16,14 @@ export type ResidenceEventType = 'DANG_KY_THUONG_TRU' | 'CAP_NHAT_THONG_TIN' | '
 
 const ymd = (y: string, m: string, d: string): string => `${y}${m}${d}`;
 
-export function residenceEvent(p: Person, byId: ReadonlyMap<string, Person>, type: ResidenceEventType, eventId: string, at: string, noiser: Noiser): Record<string, unknown> {
+export function residenceEvent(
+  p: Person,
+  byId: ReadonlyMap<string, Person>,
+  type: ResidenceEventType,
+  eventId: string,
+  at: string,
+  noiser: Noiser,
+): Record<string, unknown> {
   return {
     eventId,
     loaiSuKien: type,
@@ -48,13 +55,23 @@ export function renderPoliceResidence(h: Household, options: RenderOptions): Sou
     const emit = (duplicateOf?: string) => {
       noiser.reset();
       const eventId = `cutru-${options.seed}-${h.index}-${seq++}`;
-      const type: ResidenceEventType = p.deathDate === undefined ? 'DANG_KY_THUONG_TRU' : 'XOA_DANG_KY_THUONG_TRU';
+      const type: ResidenceEventType =
+        p.deathDate === undefined ? 'DANG_KY_THUONG_TRU' : 'XOA_DANG_KY_THUONG_TRU';
       const at = officeTime(rng, p.deathDate ?? '2025-07-01');
       out.push({
         table: 'events',
         id: eventId,
         row: residenceEvent(p, byId, type, eventId, at, noiser),
-        truth: { source: 'police-residence', table: 'events', sourceRecordId: eventId, entityType: 'person', entityId: p.id, noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied], ...(duplicateOf === undefined ? {} : { duplicateOf }), ...(type === 'XOA_DANG_KY_THUONG_TRU' ? { deleted: true } : {}) },
+        truth: {
+          source: 'police-residence',
+          table: 'events',
+          sourceRecordId: eventId,
+          entityType: 'person',
+          entityId: p.id,
+          noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied],
+          ...(duplicateOf === undefined ? {} : { duplicateOf }),
+          ...(type === 'XOA_DANG_KY_THUONG_TRU' ? { deleted: true } : {}),
+        },
       });
       return eventId;
     };

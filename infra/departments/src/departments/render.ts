@@ -36,20 +36,49 @@ export function emptyWorldStats(): WorldStats {
   };
 }
 
+/** Every department's records of one household; `stats` accumulates noise counters. */
+export function renderHousehold(
+  household: Household,
+  options: RenderWorldOptions & { asOfDay: number },
+  stats: WorldStats,
+): Record<DepartmentId, SourceRecord[]> {
+  const base = { seed: options.seed, asOf: options.asOfDay };
+  return {
+    'civil-status': renderCivilStatus(household, {
+      ...base,
+      profile: options.noise?.['civil-status'],
+      stats: stats['civil-status'],
+    }),
+    'business-registry': renderBusinessRegistry(household, {
+      ...base,
+      profile: options.noise?.['business-registry'],
+      stats: stats['business-registry'],
+    }),
+    'one-stop': renderOneStop(household, {
+      ...base,
+      profile: options.noise?.['one-stop'],
+      stats: stats['one-stop'],
+    }),
+    'police-residence': renderPoliceResidence(household, {
+      ...base,
+      profile: options.noise?.['police-residence'],
+      stats: stats['police-residence'],
+    }),
+    'social-protection': renderSocialProtection(household, {
+      ...base,
+      profile: options.noise?.['social-protection'],
+      stats: stats['social-protection'],
+      legacyStats: stats['social-protection-legacy'],
+    }),
+  };
+}
+
 /** Streams rendered households; `stats` (if given) accumulates noise counters. */
-export function* renderWorld(options: RenderWorldOptions, stats: WorldStats = emptyWorldStats()): Generator<RenderedHousehold> {
-  const asOf = isoToDay(options.asOf ?? DEFAULT_AS_OF);
-  const base = { seed: options.seed, asOf };
-  for (const household of generateWorld(options)) {
-    yield {
-      household,
-      records: {
-        'civil-status': renderCivilStatus(household, { ...base, profile: options.noise?.['civil-status'], stats: stats['civil-status'] }),
-        'business-registry': renderBusinessRegistry(household, { ...base, profile: options.noise?.['business-registry'], stats: stats['business-registry'] }),
-        'one-stop': renderOneStop(household, { ...base, profile: options.noise?.['one-stop'], stats: stats['one-stop'] }),
-        'police-residence': renderPoliceResidence(household, { ...base, profile: options.noise?.['police-residence'], stats: stats['police-residence'] }),
-        'social-protection': renderSocialProtection(household, { ...base, profile: options.noise?.['social-protection'], stats: stats['social-protection'], legacyStats: stats['social-protection-legacy'] }),
-      },
-    };
-  }
+export function* renderWorld(
+  options: RenderWorldOptions,
+  stats: WorldStats = emptyWorldStats(),
+): Generator<RenderedHousehold> {
+  const withDay = { ...options, asOfDay: isoToDay(options.asOf ?? DEFAULT_AS_OF) };
+  for (const household of generateWorld(options))
+    yield { household, records: renderHousehold(household, withDay, stats) };
 }

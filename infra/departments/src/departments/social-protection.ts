@@ -3,7 +3,7 @@
  * files. The former Tuyên Quang office exports XLSX; the former Hà Giang office runs a legacy
  * program whose CSV text is TCVN3 (written as single bytes).
  */
-import { isoToDay } from '../calendar.js';
+import { dayToDmy, isoToDay } from '../calendar.js';
 import type { Household, Person } from '../generator/model.js';
 import { Noiser, toTcvn3, type NoiseProfile } from '../noise/noise.js';
 import { Rng } from '../random.js';
@@ -30,7 +30,20 @@ export type Office = 'TQ' | 'HG';
 export const ALLOWANCE = { NCT80: 500_000, NKT: 750_000, TEMC: 1_000_000 } as const;
 export type AllowanceCode = keyof typeof ALLOWANCE;
 
-export const SOCIAL_COLUMNS = ['ma_doi_tuong', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_cccd_cmnd', 'dia_chi', 'ma_xa', 'loai_doi_tuong', 'muc_huong', 'ngay_huong', 'trang_thai', 'van_phong'] as const;
+export const SOCIAL_COLUMNS = [
+  'ma_doi_tuong',
+  'ho_ten',
+  'ngay_sinh',
+  'gioi_tinh',
+  'so_cccd_cmnd',
+  'dia_chi',
+  'ma_xa',
+  'loai_doi_tuong',
+  'muc_huong',
+  'ngay_huong',
+  'trang_thai',
+  'van_phong',
+] as const;
 
 export function allowanceOf(rng: Rng, p: Person, asOf: number): AllowanceCode | undefined {
   const age = (asOf - isoToDay(p.dateOfBirth)) / 365;
@@ -39,7 +52,10 @@ export function allowanceOf(rng: Rng, p: Person, asOf: number): AllowanceCode | 
   return rng.chance(0.015) ? 'NKT' : undefined;
 }
 
-export function renderSocialProtection(h: Household, options: RenderOptions & { legacyStats: RenderOptions['stats'] }): SourceRecord[] {
+export function renderSocialProtection(
+  h: Household,
+  options: RenderOptions & { legacyStats: RenderOptions['stats'] },
+): SourceRecord[] {
   const rng = Rng.for(options.seed, 'noise:social-protection', h.index);
   const out: SourceRecord[] = [];
   let seq = 0;
@@ -47,9 +63,15 @@ export function renderSocialProtection(h: Household, options: RenderOptions & { 
     const code = allowanceOf(rng, p, options.asOf);
     if (code === undefined) continue;
     const office: Office = p.address.oldProvinceCode === '02' ? 'HG' : 'TQ';
-    const noiser = office === 'HG' ? new Noiser(rng, LEGACY_OFFICE_NOISE, options.legacyStats) : new Noiser(rng, options.profile ?? SOCIAL_PROTECTION_NOISE, options.stats);
+    const noiser =
+      office === 'HG'
+        ? new Noiser(rng, LEGACY_OFFICE_NOISE, options.legacyStats)
+        : new Noiser(rng, options.profile ?? SOCIAL_PROTECTION_NOISE, options.stats);
     const legacy = (text: string) => (office === 'HG' ? toTcvn3(text) : text);
-    const from = Math.max(isoToDay(p.dateOfBirth) + (code === 'NCT80' ? 80 * 365 : 0), isoToDay('2018-01-01'));
+    const from = Math.max(
+      isoToDay(p.dateOfBirth) + (code === 'NCT80' ? 80 * 365 : 0),
+      isoToDay('2018-01-01'),
+    );
     const start = from >= options.asOf ? options.asOf : rng.int(from, options.asOf);
     const write = (duplicateOf?: string) => {
       noiser.reset();
@@ -67,11 +89,25 @@ export function renderSocialProtection(h: Household, options: RenderOptions & { 
         ma_xa: address.communeCode,
         loai_doi_tuong: code,
         muc_huong: ALLOWANCE[code],
-        ngay_huong: new Date(Math.min(start, options.asOf) * 86_400_000).toISOString().slice(0, 10).split('-').reverse().join('/'),
+        ngay_huong: dayToDmy(Math.min(start, options.asOf)),
         trang_thai: legacy(ceased ? 'Thôi hưởng' : 'Đang hưởng'),
         van_phong: office,
       } satisfies Record<(typeof SOCIAL_COLUMNS)[number], unknown>;
-      out.push({ table: office === 'HG' ? 'legacy_csv' : 'xlsx', id, row, truth: { source: 'social-protection', table: office === 'HG' ? 'legacy_csv' : 'xlsx', sourceRecordId: id, entityType: 'person', entityId: p.id, noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied], ...(duplicateOf === undefined ? {} : { duplicateOf }), ...(ceased ? { deleted: true } : {}) } });
+      out.push({
+        table: office === 'HG' ? 'legacy_csv' : 'xlsx',
+        id,
+        row,
+        truth: {
+          source: 'social-protection',
+          table: office === 'HG' ? 'legacy_csv' : 'xlsx',
+          sourceRecordId: id,
+          entityType: 'person',
+          entityId: p.id,
+          noise: duplicateOf === undefined ? [...noiser.applied] : ['DUPLICATE', ...noiser.applied],
+          ...(duplicateOf === undefined ? {} : { duplicateOf }),
+          ...(ceased ? { deleted: true } : {}),
+        },
+      });
       return id;
     };
     const first = write();

@@ -1,7 +1,13 @@
 /** What every simulated department emits: native rows plus one truth row each. */
 import type { NoiseKind } from '../noise/noise.js';
 
-export const DEPARTMENT_IDS = ['civil-status', 'business-registry', 'one-stop', 'police-residence', 'social-protection'] as const;
+export const DEPARTMENT_IDS = [
+  'civil-status',
+  'business-registry',
+  'one-stop',
+  'police-residence',
+  'social-protection',
+] as const;
 export type DepartmentId = (typeof DEPARTMENT_IDS)[number];
 
 export type EntityType = 'person' | 'business' | 'dossier' | 'marriage';

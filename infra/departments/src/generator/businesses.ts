@@ -8,7 +8,23 @@ import { Rng } from '../random.js';
 import type { IdentityMinter } from './identity.js';
 import type { Business, BusinessStatus, LegalForm, Person } from './model.js';
 
-const BRANDS = ['Hoàng Long', 'Minh Phát', 'Tân Thành', 'Bắc Hà', 'Sông Lô', 'Na Hang', 'Đồng Văn', 'Thành Đạt', 'Hưng Thịnh', 'An Phú', 'Phúc Lâm', 'Cao Nguyên Đá', 'Tân Trào', 'Kim Bình', 'Mỹ Lâm'];
+const BRANDS = [
+  'Hoàng Long',
+  'Minh Phát',
+  'Tân Thành',
+  'Bắc Hà',
+  'Sông Lô',
+  'Na Hang',
+  'Đồng Văn',
+  'Thành Đạt',
+  'Hưng Thịnh',
+  'An Phú',
+  'Phúc Lâm',
+  'Cao Nguyên Đá',
+  'Tân Trào',
+  'Kim Bình',
+  'Mỹ Lâm',
+];
 const SECTORS: ReadonlyArray<readonly [string, string]> = [
   ['Xây dựng', '4101'],
   ['Thương mại và Dịch vụ', '4690'],
@@ -36,13 +52,27 @@ const FORM_PREFIX: Record<LegalForm, string> = {
   HO_KINH_DOANH: 'Hộ kinh doanh',
 };
 
-function statusOf(rng: Rng, registered: number, asOf: number): { status: BusinessStatus; changedOn: string | undefined } {
-  const status = rng.weighted<BusinessStatus>([['ACTIVE', 85], ['SUSPENDED', 5], ['DISSOLVED', 10]]);
+function statusOf(
+  rng: Rng,
+  registered: number,
+  asOf: number,
+): { status: BusinessStatus; changedOn: string | undefined } {
+  const status = rng.weighted<BusinessStatus>([
+    ['ACTIVE', 85],
+    ['SUSPENDED', 5],
+    ['DISSOLVED', 10],
+  ]);
   if (status === 'ACTIVE' || registered + 60 >= asOf) return { status: 'ACTIVE', changedOn: undefined };
   return { status, changedOn: dayToIso(rng.int(registered + 60, asOf)) };
 }
 
-export function makeBusinesses(seed: number, householdIndex: number, people: readonly Person[], asOf: number, minter: IdentityMinter): Business[] {
+export function makeBusinesses(
+  seed: number,
+  householdIndex: number,
+  people: readonly Person[],
+  asOf: number,
+  minter: IdentityMinter,
+): Business[] {
   const rng = Rng.for(seed, 'business', householdIndex);
   const out: Business[] = [];
   for (const person of people) {
@@ -54,24 +84,72 @@ export function makeBusinesses(seed: number, householdIndex: number, people: rea
     if (earliest >= alive) continue;
     if (rng.chance(0.02)) {
       const registered = rng.int(earliest, alive);
-      const form = rng.weighted<LegalForm>([['TNHH1TV', 40], ['TNHH2TV', 25], ['CO_PHAN', 15], ['TU_NHAN', 12], ['HOP_TAC_XA', 8]]);
+      const form = rng.weighted<LegalForm>([
+        ['TNHH1TV', 40],
+        ['TNHH2TV', 25],
+        ['CO_PHAN', 15],
+        ['TU_NHAN', 12],
+        ['HOP_TAC_XA', 8],
+      ]);
       const [sector, industry] = rng.pick(SECTORS);
       const code = minter.enterpriseCode(person.address.oldProvinceCode);
       const { status, changedOn } = statusOf(rng, registered, asOf);
       const name = `${FORM_PREFIX[form]} ${sector} ${rng.pick(BRANDS)}`;
       const id = `B${code}`;
-      out.push({ id, kind: 'ENTERPRISE', code, parentCode: undefined, name, legalForm: form, status, registeredOn: dayToIso(registered), statusChangedOn: changedOn, address: person.address, representativeId: person.id, industryCode: industry, capital: rng.int(1, 200) * 100_000_000 });
+      out.push({
+        id,
+        kind: 'ENTERPRISE',
+        code,
+        parentCode: undefined,
+        name,
+        legalForm: form,
+        status,
+        registeredOn: dayToIso(registered),
+        statusChangedOn: changedOn,
+        address: person.address,
+        representativeId: person.id,
+        industryCode: industry,
+        capital: rng.int(1, 200) * 100_000_000,
+      });
       const branches = rng.chance(0.15) ? rng.int(1, 3) : 0;
       for (let b = 1; b <= branches && registered + 30 * b < asOf; b++) {
         const branchCode = `${code}-${String(b).padStart(3, '0')}`;
-        out.push({ id: `B${branchCode}`, kind: 'BRANCH', code: branchCode, parentCode: code, name: `Chi nhánh ${b} - ${name}`, legalForm: form, status, registeredOn: dayToIso(rng.int(registered + 30 * b, asOf)), statusChangedOn: changedOn, address: person.address, representativeId: person.id, industryCode: industry, capital: 0 });
+        out.push({
+          id: `B${branchCode}`,
+          kind: 'BRANCH',
+          code: branchCode,
+          parentCode: code,
+          name: `Chi nhánh ${b} - ${name}`,
+          legalForm: form,
+          status,
+          registeredOn: dayToIso(rng.int(registered + 30 * b, asOf)),
+          statusChangedOn: changedOn,
+          address: person.address,
+          representativeId: person.id,
+          industryCode: industry,
+          capital: 0,
+        });
       }
     }
     if (rng.chance(0.05)) {
       const registered = rng.int(earliest, alive);
       const [shop, industry] = rng.pick(SHOPS);
       const { status, changedOn } = statusOf(rng, registered, asOf);
-      out.push({ id: `B${person.personalId}`, kind: 'HOUSEHOLD', code: person.personalId, parentCode: undefined, name: `${FORM_PREFIX.HO_KINH_DOANH} ${shop} ${person.givenName}`, legalForm: 'HO_KINH_DOANH', status, registeredOn: dayToIso(registered), statusChangedOn: changedOn, address: person.address, representativeId: person.id, industryCode: industry, capital: rng.int(1, 50) * 10_000_000 });
+      out.push({
+        id: `B${person.personalId}`,
+        kind: 'HOUSEHOLD',
+        code: person.personalId,
+        parentCode: undefined,
+        name: `${FORM_PREFIX.HO_KINH_DOANH} ${shop} ${person.givenName}`,
+        legalForm: 'HO_KINH_DOANH',
+        status,
+        registeredOn: dayToIso(registered),
+        statusChangedOn: changedOn,
+        address: person.address,
+        representativeId: person.id,
+        industryCode: industry,
+        capital: rng.int(1, 50) * 10_000_000,
+      });
     }
   }
   return out;

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkPersonalIdConsistency, defaultAdminRegistry, parseDossierCode, parsePersonalId, parseTaxCode } from '@hub/vn';
+import {
+  checkPersonalIdConsistency,
+  defaultAdminRegistry,
+  parseDossierCode,
+  parsePersonalId,
+  parseTaxCode,
+} from '@hub/vn';
 import { isoToDay, isWorkingDay, defaultHolidays } from '../calendar.js';
 import { renderWorld } from '../departments/render.js';
 import { generateWorld } from './generate.js';
-import type { Household } from './model.js';
+import type { Dossier, Household } from './model.js';
 
 function collect(seed: number, people: number): Household[] {
   return [...generateWorld({ seed, people })];
@@ -22,16 +28,25 @@ describe('generator', () => {
   const people = world.flatMap((h) => h.people);
   const byId = new Map(people.map((p) => [p.id, p]));
 
-  it('is deterministic: the same seed gives the same world and records; another seed another', () => {
-    expect(digest(3, 1500)).toBe(digest(3, 1500));
-    expect(digest(4, 1500)).not.toBe(digest(3, 1500));
-  });
+  // Renders 4,500 people: generous timeout for a busy machine (no assertion on time).
+  it(
+    'is deterministic: the same seed gives the same world and records; another seed another',
+    { timeout: 60_000 },
+    () => {
+      expect(digest(3, 1500)).toBe(digest(3, 1500));
+      expect(digest(4, 1500)).not.toBe(digest(3, 1500));
+    },
+  );
 
   it('property: any seed and size gives exactly that many people, with unique ids and personal numbers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 400 }), (seed, n) => {
         const ps = collect(seed, n).flatMap((h) => h.people);
-        return ps.length === n && new Set(ps.map((p) => p.id)).size === n && new Set(ps.map((p) => p.personalId)).size === n;
+        return (
+          ps.length === n &&
+          new Set(ps.map((p) => p.id)).size === n &&
+          new Set(ps.map((p) => p.personalId)).size === n
+        );
       }),
       { numRuns: 25 },
     );
@@ -43,16 +58,24 @@ describe('generator', () => {
     for (const p of people) {
       const parsed = parsePersonalId(p.personalId);
       expect(parsed.ok, p.personalId).toBe(true);
-      expect(checkPersonalIdConsistency(p.personalId, { dateOfBirth: p.dateOfBirth, sex: p.sex })).toEqual([]);
+      expect(checkPersonalIdConsistency(p.personalId, { dateOfBirth: p.dateOfBirth, sex: p.sex })).toEqual(
+        [],
+      );
       expect(p.personalId.slice(0, 3)).toBe(p.birthRegistrationCode);
     }
   });
 
   it('uses 008 and 002 for people born in the province, by old province of residence, with a few migrants', () => {
-    const local = people.filter((p) => p.birthRegistrationCode === '008' || p.birthRegistrationCode === '002');
+    const local = people.filter(
+      (p) => p.birthRegistrationCode === '008' || p.birthRegistrationCode === '002',
+    );
     expect(local.length / people.length).toBeGreaterThan(0.85);
-    const hgBornInHg = people.filter((p) => p.address.oldProvinceCode === '02' && p.dateOfBirth < '2025-07-01');
-    expect(hgBornInHg.filter((p) => p.birthRegistrationCode === '002').length / hgBornInHg.length).toBeGreaterThan(0.8);
+    const hgBornInHg = people.filter(
+      (p) => p.address.oldProvinceCode === '02' && p.dateOfBirth < '2025-07-01',
+    );
+    expect(
+      hgBornInHg.filter((p) => p.birthRegistrationCode === '002').length / hgBornInHg.length,
+    ).toBeGreaterThan(0.8);
   });
 
   it('gives legacy CMND-9 numbers only to people born before 1998, all unique', () => {
@@ -67,7 +90,9 @@ describe('generator', () => {
     for (const p of people) {
       expect(registry.findUnit('commune', p.address.oldCommuneCode, '2025-03-01')).toBeDefined();
       expect(registry.findUnit('commune', p.address.communeCode, '2025-07-01')).toBeDefined();
-      expect(registry.mappingsFrom(p.address.oldCommuneCode).some((m) => m.newCode === p.address.communeCode)).toBe(true);
+      expect(
+        registry.mappingsFrom(p.address.oldCommuneCode).some((m) => m.newCode === p.address.communeCode),
+      ).toBe(true);
     }
   });
 
@@ -131,5 +156,28 @@ describe('generator', () => {
     expect(late).toBeGreaterThan(0.03);
     expect(late).toBeLessThan(0.3);
     expect(dossiers.some((d) => d.supplements > 0)).toBe(true);
+  });
+
+  it('records how a returned result reached the applicant, only for returned results, mostly by the channel it came in', () => {
+    const dossiers = world.flatMap((h) => h.dossiers);
+    expect(
+      dossiers
+        .filter((d) => (d.resultChannel !== undefined) !== (d.status === 'RESULT_RETURNED'))
+        .map((d) => `${d.id} ${d.status}`),
+    ).toEqual([]);
+    const returned = dossiers.filter((d) => d.resultChannel !== undefined);
+    expect(returned.length).toBeGreaterThan(1000);
+    const share = (channel: Dossier['channel'], result: Dossier['resultChannel']) => {
+      const from = returned.filter((d) => d.channel === channel);
+      return from.filter((d) => d.resultChannel === result).length / from.length;
+    };
+    expect(share('ONLINE', 'ELECTRONIC')).toBeGreaterThan(0.6);
+    expect(share('ONLINE', 'ELECTRONIC')).toBeLessThan(0.95);
+    expect(share('DIRECT', 'DIRECT')).toBeGreaterThan(0.75);
+    expect(share('DIRECT', 'DIRECT')).toBeLessThan(0.98);
+    expect(share('POSTAL', 'POSTAL')).toBeGreaterThan(0.6);
+    expect(new Set(returned.map((d) => d.resultChannel))).toEqual(
+      new Set(['DIRECT', 'ELECTRONIC', 'POSTAL']),
+    );
   });
 });

@@ -24,11 +24,27 @@ export function* generateWorld(options: GenerateOptions): Generator<Household> {
   const asOf = isoToDay(options.asOf ?? DEFAULT_AS_OF);
   const minter = new IdentityMinter(options.seed);
   const population: PopulationContext = { seed: options.seed, asOf, minter, nextPerson: 0 };
-  const dossiers: DossierContext = { seed: options.seed, asOf, calendar: options.calendar ?? defaultHolidays(), sequences: new Map(), nextDossier: 0 };
+  const dossiers: DossierContext = {
+    seed: options.seed,
+    asOf,
+    calendar: options.calendar ?? defaultHolidays(),
+    sequences: new Map(),
+    nextDossier: 0,
+  };
   for (let index = 0; population.nextPerson < options.people; index++) {
-    const { people, marriages } = makeHouseholdPeople(population, index, options.people - population.nextPerson);
+    const { people, marriages } = makeHouseholdPeople(
+      population,
+      index,
+      options.people - population.nextPerson,
+    );
     if (people.length === 0) continue;
     const businesses = makeBusinesses(options.seed, index, people, asOf, minter);
-    yield { index, people, marriages, businesses, dossiers: makeDossiers(dossiers, index, people, marriages, businesses) };
+    yield {
+      index,
+      people,
+      marriages,
+      businesses,
+      dossiers: makeDossiers(dossiers, index, people, marriages, businesses),
+    };
   }
 }

@@ -77,6 +77,8 @@ export interface Business {
 }
 
 export type Channel = 'ONLINE' | 'DIRECT' | 'POSTAL';
+/** How the result was handed to the applicant: at the desk, electronically (online account, e-mail), by post. */
+export type ResultChannel = 'DIRECT' | 'ELECTRONIC' | 'POSTAL';
 export type DossierStatus =
   | 'RECEIVED'
   | 'PROCESSING'
@@ -109,6 +111,8 @@ export interface Dossier {
   supplements: number;
   /** Undefined while open; true when completed on or before the due date. */
   onTime: boolean | undefined;
+  /** How the result was returned; set only once it was (status RESULT_RETURNED). */
+  resultChannel: ResultChannel | undefined;
 }
 
 /** One household's worth of the world: generation streams these. */

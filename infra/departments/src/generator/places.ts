@@ -53,18 +53,46 @@ export function loadPlaces(): Places {
       .mappingsFrom(commune.code)
       .map((m) => ({ code: m.newCode, name: currentNames.get(m.newCode) ?? m.newName }));
     if (current.length === 0) continue;
-    communes.push({ province, district, commune, current, urban: commune.type === 'phường' || commune.type === 'thị trấn' });
+    communes.push({
+      province,
+      district,
+      commune,
+      current,
+      urban: commune.type === 'phường' || commune.type === 'thị trấn',
+    });
   }
   const perProvince = new Map<string, number>();
-  for (const c of communes) perProvince.set(c.province.code, (perProvince.get(c.province.code) ?? 0) + (c.urban ? 3 : 1));
+  for (const c of communes)
+    perProvince.set(c.province.code, (perProvince.get(c.province.code) ?? 0) + (c.urban ? 3 : 1));
   const weights = communes.map(
-    (c) => [c, ((PROVINCE_SHARE[c.province.code] ?? 0) * (c.urban ? 3 : 1)) / (perProvince.get(c.province.code) ?? 1)] as const,
+    (c) =>
+      [
+        c,
+        ((PROVINCE_SHARE[c.province.code] ?? 0) * (c.urban ? 3 : 1)) /
+          (perProvince.get(c.province.code) ?? 1),
+      ] as const,
   );
   cached = { communes, weights, byOldCode: new Map(communes.map((c) => [c.commune.code, c])), currentNames };
   return cached;
 }
 
-const VILLAGES = ['Nà Khá', 'Bản Pắng', 'Khuổi Phầy', 'Làng Chùa', 'Nà Mèo', 'Pác Ngòi', 'Xóm Mới', 'Bản Vàn', 'Lũng Cú', 'Sủng Là', 'Nà Hang', 'Đồng Tâm', 'Tân Lập', 'Cốc Phát', 'Nặm Đăm'];
+const VILLAGES = [
+  'Nà Khá',
+  'Bản Pắng',
+  'Khuổi Phầy',
+  'Làng Chùa',
+  'Nà Mèo',
+  'Pác Ngòi',
+  'Xóm Mới',
+  'Bản Vàn',
+  'Lũng Cú',
+  'Sủng Là',
+  'Nà Hang',
+  'Đồng Tâm',
+  'Tân Lập',
+  'Cốc Phát',
+  'Nặm Đăm',
+];
 
 export function addressIn(rng: Rng, place: OldCommune): Address {
   const current = rng.pick(place.current);
@@ -92,11 +120,41 @@ export function pickPlace(rng: Rng): OldCommune {
 
 export function pickEthnicity(rng: Rng, place: OldCommune): Ethnicity {
   const d = place.district.code;
-  if (HIGHLAND.has(d)) return rng.weighted([['HMONG', 80], ['DAO', 5], ['KINH', 6], ['TAY', 4], ['GIAY', 3], ['NUNG', 2]]);
-  if (CITY.has(d)) return rng.weighted([['KINH', 70], ['TAY', 18], ['DAO', 4], ['NUNG', 3], ['SAN_CHAY', 3], ['HMONG', 2]]);
+  if (HIGHLAND.has(d))
+    return rng.weighted([
+      ['HMONG', 80],
+      ['DAO', 5],
+      ['KINH', 6],
+      ['TAY', 4],
+      ['GIAY', 3],
+      ['NUNG', 2],
+    ]);
+  if (CITY.has(d))
+    return rng.weighted([
+      ['KINH', 70],
+      ['TAY', 18],
+      ['DAO', 4],
+      ['NUNG', 3],
+      ['SAN_CHAY', 3],
+      ['HMONG', 2],
+    ]);
   if (place.province.code === '02')
-    return rng.weighted([['TAY', 30], ['DAO', 20], ['KINH', 20], ['HMONG', 14], ['NUNG', 10], ['GIAY', 6]]);
-  return rng.weighted([['KINH', 45], ['TAY', 26], ['DAO', 12], ['SAN_CHAY', 9], ['HMONG', 4], ['NUNG', 4]]);
+    return rng.weighted([
+      ['TAY', 30],
+      ['DAO', 20],
+      ['KINH', 20],
+      ['HMONG', 14],
+      ['NUNG', 10],
+      ['GIAY', 6],
+    ]);
+  return rng.weighted([
+    ['KINH', 45],
+    ['TAY', 26],
+    ['DAO', 12],
+    ['SAN_CHAY', 9],
+    ['HMONG', 4],
+    ['NUNG', 4],
+  ]);
 }
 
 /** One-line address as forms write it: detail, commune, (district,) province. */

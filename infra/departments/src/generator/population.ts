@@ -54,7 +54,13 @@ function deathDay(rng: Rng, birthDay: number, asOf: number): number | undefined 
   return earliest >= asOf ? undefined : rng.int(earliest, asOf);
 }
 
-function makePerson(ctx: PopulationContext, rng: Rng, householdId: string, draft: Draft, address: Address): Person {
+function makePerson(
+  ctx: PopulationContext,
+  rng: Rng,
+  householdId: string,
+  draft: Draft,
+  address: Address,
+): Person {
   const index = ctx.nextPerson++;
   const year = yearOf(draft.birthDay);
   const name = pickName(rng, draft.ethnicity, draft.sex, year, draft.familyName);
@@ -90,7 +96,13 @@ export function makeHouseholdPeople(ctx: PopulationContext, index: number, limit
   const place = pickPlace(rng);
   const ethnicity = pickEthnicity(rng, place);
   const address = addressIn(rng, place);
-  const kind = rng.weighted<HouseholdKind>([['COUPLE', 62], ['THREE_GENERATIONS', 14], ['ELDERLY_COUPLE', 10], ['SINGLE', 8], ['SINGLE_PARENT', 6]]);
+  const kind = rng.weighted<HouseholdKind>([
+    ['COUPLE', 62],
+    ['THREE_GENERATIONS', 14],
+    ['ELDERLY_COUPLE', 10],
+    ['SINGLE', 8],
+    ['SINGLE_PARENT', 6],
+  ]);
   const familyName = pickFamilyName(rng, ethnicity);
   const migrant = rng.chance(0.06);
   const people: Person[] = [];
@@ -101,20 +113,38 @@ export function makeHouseholdPeople(ctx: PopulationContext, index: number, limit
     people.push(person);
     return person;
   };
-  const marry = (husband: Person | undefined, wife: Person | undefined, minAgeDays: number): number | undefined => {
+  const marry = (
+    husband: Person | undefined,
+    wife: Person | undefined,
+    minAgeDays: number,
+  ): number | undefined => {
     if (!husband || !wife) return undefined;
     const youngest = Math.max(isoToDay(husband.dateOfBirth), isoToDay(wife.dateOfBirth));
     const day = youngest + minAgeDays + rng.int(0, 8 * 365);
-    const ends = Math.min(ctx.asOf, isoToDay(husband.deathDate ?? '9999-12-31'), isoToDay(wife.deathDate ?? '9999-12-31'));
+    const ends = Math.min(
+      ctx.asOf,
+      isoToDay(husband.deathDate ?? '9999-12-31'),
+      isoToDay(wife.deathDate ?? '9999-12-31'),
+    );
     if (day > ends) return undefined;
     husband.spouseId = wife.id;
     wife.spouseId = husband.id;
-    marriages.push({ id: `M${husband.id.slice(1)}`, husbandId: husband.id, wifeId: wife.id, date: dayToIso(day), communeCode: address.communeCode });
+    marriages.push({
+      id: `M${husband.id.slice(1)}`,
+      husbandId: husband.id,
+      wifeId: wife.id,
+      date: dayToIso(day),
+      communeCode: address.communeCode,
+    });
     return day;
   };
   const youngMarriage = ethnicity === 'HMONG' || ethnicity === 'DAO';
   const adultAge =
-    kind === 'ELDERLY_COUPLE' ? rng.int(60, 90) : kind === 'THREE_GENERATIONS' ? rng.int(28, 52) : rng.int(20, 62);
+    kind === 'ELDERLY_COUPLE'
+      ? rng.int(60, 90)
+      : kind === 'THREE_GENERATIONS'
+        ? rng.int(28, 52)
+        : rng.int(20, 62);
   const husbandBirth = birthDayForAge(rng, ctx.asOf, adultAge);
   const wifeBirth = husbandBirth + rng.int(0, 6 * 365);
   let grandfather: Person | undefined;
@@ -122,7 +152,13 @@ export function makeHouseholdPeople(ctx: PopulationContext, index: number, limit
   if (kind === 'THREE_GENERATIONS') {
     const gfBirth = husbandBirth - rng.int(20, 35) * 365;
     grandfather = add({ sex: 'MALE', birthDay: gfBirth, familyName, ethnicity, migrant });
-    grandmother = add({ sex: 'FEMALE', birthDay: gfBirth + rng.int(0, 5 * 365), familyName: pickFamilyName(rng, ethnicity), ethnicity, migrant });
+    grandmother = add({
+      sex: 'FEMALE',
+      birthDay: gfBirth + rng.int(0, 5 * 365),
+      familyName: pickFamilyName(rng, ethnicity),
+      ethnicity,
+      migrant,
+    });
     marry(grandfather, grandmother, 18 * 365);
   }
   const singleSex: Sex = rng.chance(0.5) ? 'MALE' : 'FEMALE';
@@ -133,19 +169,48 @@ export function makeHouseholdPeople(ctx: PopulationContext, index: number, limit
   const wife =
     kind === 'SINGLE' && singleSex === 'MALE'
       ? undefined
-      : add({ sex: 'FEMALE', birthDay: wifeBirth, familyName: kind === 'SINGLE_PARENT' || kind === 'SINGLE' ? familyName : pickFamilyName(rng, ethnicity), ethnicity, migrant: migrant && rng.chance(0.5) });
+      : add({
+          sex: 'FEMALE',
+          birthDay: wifeBirth,
+          familyName:
+            kind === 'SINGLE_PARENT' || kind === 'SINGLE' ? familyName : pickFamilyName(rng, ethnicity),
+          ethnicity,
+          migrant: migrant && rng.chance(0.5),
+        });
   if (husband && grandfather) {
     husband.fatherId = grandfather.id;
     husband.motherId = grandmother?.id;
   }
-  const married = kind === 'SINGLE' || kind === 'SINGLE_PARENT' ? undefined : marry(husband, wife, (youngMarriage ? 18 : 21) * 365);
-  const childrenFrom = married ?? (kind === 'SINGLE_PARENT' && wife ? isoToDay(wife.dateOfBirth) + 19 * 365 : undefined);
+  const married =
+    kind === 'SINGLE' || kind === 'SINGLE_PARENT'
+      ? undefined
+      : marry(husband, wife, (youngMarriage ? 18 : 21) * 365);
+  const childrenFrom =
+    married ?? (kind === 'SINGLE_PARENT' && wife ? isoToDay(wife.dateOfBirth) + 19 * 365 : undefined);
   if (childrenFrom !== undefined && wife) {
-    const wanted = youngMarriage ? rng.int(1, 6) : rng.weighted([[0, 8], [1, 25], [2, 45], [3, 17], [4, 5]]);
+    const wanted = youngMarriage
+      ? rng.int(1, 6)
+      : rng.weighted([
+          [0, 8],
+          [1, 25],
+          [2, 45],
+          [3, 17],
+          [4, 5],
+        ]);
     let day = childrenFrom + rng.int(300, 900);
-    const lastDay = Math.min(ctx.asOf, isoToDay(wife.deathDate ?? '9999-12-31'), isoToDay(wife.dateOfBirth) + 42 * 365);
+    const lastDay = Math.min(
+      ctx.asOf,
+      isoToDay(wife.deathDate ?? '9999-12-31'),
+      isoToDay(wife.dateOfBirth) + 42 * 365,
+    );
     for (let c = 0; c < wanted && day <= lastDay; c++) {
-      const child = add({ sex: rng.chance(0.52) ? 'MALE' : 'FEMALE', birthDay: day, familyName, ethnicity, migrant: false });
+      const child = add({
+        sex: rng.chance(0.52) ? 'MALE' : 'FEMALE',
+        birthDay: day,
+        familyName,
+        ethnicity,
+        migrant: false,
+      });
       if (child) {
         child.fatherId = husband?.id;
         child.motherId = wife.id;

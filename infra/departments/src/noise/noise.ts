@@ -34,29 +34,102 @@ export function emptyStats(): NoiseStats {
   return { eligible: zero(), applied: zero() };
 }
 
-const TONE_SWAP: Record<string, string> = { à: 'á', á: 'à', ả: 'ã', ã: 'ả', ạ: 'ả', ờ: 'ớ', ớ: 'ờ', ề: 'ế', ế: 'ề', ì: 'í', í: 'ì', ù: 'ú', ú: 'ù', ồ: 'ố', ố: 'ồ', ủ: 'ũ', ũ: 'ủ', ỷ: 'ỹ', ỹ: 'ỷ' };
+const TONE_SWAP: Record<string, string> = {
+  à: 'á',
+  á: 'à',
+  ả: 'ã',
+  ã: 'ả',
+  ạ: 'ả',
+  ờ: 'ớ',
+  ớ: 'ờ',
+  ề: 'ế',
+  ế: 'ề',
+  ì: 'í',
+  í: 'ì',
+  ù: 'ú',
+  ú: 'ù',
+  ồ: 'ố',
+  ố: 'ồ',
+  ủ: 'ũ',
+  ũ: 'ủ',
+  ỷ: 'ỹ',
+  ỹ: 'ỷ',
+};
+
+/**
+ * Per-text memo for work that depends on the text alone (names and addresses repeat a lot). Every
+ * damage is computed for every eligible field to keep the statistics exact, so this is hot.
+ * Cleared when full, so memory stays bounded.
+ */
+class Memo<T> {
+  private readonly map = new Map<string, T>();
+
+  constructor(
+    private readonly compute: (text: string) => T,
+    private readonly capacity = 50_000,
+  ) {}
+
+  get(text: string): T {
+    let value = this.map.get(text);
+    if (value === undefined) {
+      value = this.compute(text);
+      if (this.map.size >= this.capacity) this.map.clear();
+      this.map.set(text, value);
+    }
+    return value;
+  }
+}
+
+/** Code points of a text and the (code point) indices a damage may touch. */
+interface Positions {
+  chars: string[];
+  at: number[];
+}
+
+/** The code points of `chars` in [from, to) as a string. */
+function span(text: string, chars: readonly string[], from: number, to = chars.length): string {
+  // Without surrogate pairs, code point and UTF-16 indices agree.
+  return chars.length === text.length ? text.slice(from, to) : chars.slice(from, to).join('');
+}
+
+const swappable = new Memo<Positions>((text) => {
+  const chars = [...text];
+  return { chars, at: chars.flatMap((c, i) => (TONE_SWAP[c] === undefined ? [] : [i])) };
+});
 
 function wrongDiacritic(text: string, rng: Rng): string {
-  const chars = [...text];
-  const positions = chars.flatMap((c, i) => (TONE_SWAP[c] === undefined ? [] : [i]));
-  if (positions.length === 0) return text;
-  const i = rng.pick(positions);
-  chars[i] = TONE_SWAP[chars[i] ?? ''] ?? chars[i] ?? '';
-  return chars.join('');
+  const { chars, at } = swappable.get(text);
+  if (at.length === 0) return text;
+  const i = rng.pick(at);
+  const c = chars[i] ?? '';
+  return span(text, chars, 0, i) + (TONE_SWAP[c] ?? c) + span(text, chars, i + 1);
 }
 
-function typo(text: string, rng: Rng): string {
+const typoable = new Memo<Positions>((text) => {
   const chars = [...text];
-  const letters = chars.flatMap((c, i) => (/\p{L}/u.test(c) && i > 0 ? [i] : []));
-  if (letters.length < 2) return text;
-  const i = rng.pick(letters);
-  if (rng.chance(0.5)) chars.splice(i, 1);
-  else chars.splice(i, 0, chars[i] ?? '');
-  return chars.join('');
+  return { chars, at: chars.flatMap((c, i) => (/\p{L}/u.test(c) && i > 0 ? [i] : [])) };
+});
+
+function typo(text: string, rng: Rng): string {
+  const { chars, at } = typoable.get(text);
+  if (at.length < 2) return text;
+  const i = rng.pick(at);
+  const head = span(text, chars, 0, i);
+  // Drop the letter, or type it twice.
+  return rng.chance(0.5) ? head + span(text, chars, i + 1) : head + (chars[i] ?? '') + span(text, chars, i);
 }
+
+const modernTone = new Memo((text) => placeToneMarks(text, 'modern'));
+const folded = new Memo(foldAccents);
+const decomposed = new Memo((text) => text.normalize('NFD'));
+const tcvn3 = new Memo(encodeToTcvn3);
 
 /** TCVN3 of a text, as one legacy system stores it: toned capitals have no byte, typists used lower case. */
 export function toTcvn3(text: string): string {
+  return tcvn3.get(text);
+}
+
+function encodeToTcvn3(text: string): string {
   const lowered = [...text.normalize('NFC')]
     .map((c) => (c.charCodeAt(0) > 0xff && c !== c.toLowerCase() ? c.toLowerCase() : c))
     .join('');
@@ -94,16 +167,20 @@ export class Noiser {
 
   /** A name or free text as this department types it. */
   text(value: string): string {
-    let v = this.maybe('MODERN_TONE', value, () => placeToneMarks(value, 'modern'));
+    let v = this.maybe('MODERN_TONE', value, () => modernTone.get(value));
     v = this.maybe('WRONG_DIACRITICS', v, () => wrongDiacritic(v, this.rng));
     v = this.maybe('TYPO', v, () => typo(v, this.rng));
-    v = this.maybe('NO_DIACRITICS', v, () => foldAccents(v));
-    v = this.maybe('NFD', v, () => v.normalize('NFD'));
-    return this.maybe('TCVN3', v, () => toTcvn3(v));
+    v = this.maybe('NO_DIACRITICS', v, () => folded.get(v));
+    v = this.maybe('NFD', v, () => decomposed.get(v));
+    return this.maybe('TCVN3', v, () => tcvn3.get(v));
   }
 
   /** A date (ISO day) as this department writes it, through `format(y, m, d)` / `yearOnly(y)`. */
-  date(iso: string, format: (y: string, m: string, d: string) => string, yearOnly: (y: string) => string = (y) => y): string {
+  date(
+    iso: string,
+    format: (y: string, m: string, d: string) => string,
+    yearOnly: (y: string) => string = (y) => y,
+  ): string {
     const [y = '', m = '', d = ''] = iso.split('-');
     const proper = format(y, m, d);
     const swapped = Number(d) <= 12 && d !== m ? format(y, d, m) : proper;

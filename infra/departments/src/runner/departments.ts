@@ -46,23 +46,41 @@ export class Departments {
     this.business = new BusinessRegistrySimulator(options.business);
     this.oneStop = new OneStopApi(options.oneStop);
     const log = options.logger.child({ component: 'police-push' });
-    this.push = new PolicePushClient({ ...options.push, onResponse: (r) => (r.ok ? log.debug({ status: r.status, events: r.eventIds.length }, 'push_delivered') : log.warn({ status: r.status, error: r.error, events: r.eventIds.length }, 'push_failed')) });
+    this.push = new PolicePushClient({
+      ...options.push,
+      onResponse: (r) =>
+        r.ok
+          ? log.debug({ status: r.status, events: r.eventIds.length }, 'push_delivered')
+          : log.warn({ status: r.status, error: r.error, events: r.eventIds.length }, 'push_failed'),
+    });
     this.files = new SocialProtectionExporter({ dir: options.fileDropDir });
   }
 
   get all(): Record<DepartmentId, DepartmentSimulator> {
-    return { 'civil-status': this.civilStatus, 'business-registry': this.business, 'one-stop': this.oneStop, 'police-residence': this.push, 'social-protection': this.files };
+    return {
+      'civil-status': this.civilStatus,
+      'business-registry': this.business,
+      'one-stop': this.oneStop,
+      'police-residence': this.push,
+      'social-protection': this.files,
+    };
   }
 
   /** Starts every system, empties it and loads the generated world (batched per 500 households). */
   async startAndSeed(): Promise<void> {
     for (const sim of Object.values(this.all)) await sim.start();
     for (const sim of Object.values(this.all)) await sim.reset();
-    let batch = Object.fromEntries(DEPARTMENT_IDS.map((d) => [d, [] as SourceRecord[]])) as Record<DepartmentId, SourceRecord[]>;
+    let batch = Object.fromEntries(DEPARTMENT_IDS.map((d) => [d, [] as SourceRecord[]])) as Record<
+      DepartmentId,
+      SourceRecord[]
+    >;
     let households = 0;
     const flush = async () => {
       for (const d of DEPARTMENT_IDS) await this.all[d].load(batch[d]);
-      batch = Object.fromEntries(DEPARTMENT_IDS.map((d) => [d, [] as SourceRecord[]])) as Record<DepartmentId, SourceRecord[]>;
+      batch = Object.fromEntries(DEPARTMENT_IDS.map((d) => [d, [] as SourceRecord[]])) as Record<
+        DepartmentId,
+        SourceRecord[]
+      >;
     };
     for (const { records } of renderWorld(this.options.world)) {
       for (const d of DEPARTMENT_IDS) batch[d].push(...records[d]);
@@ -70,7 +88,10 @@ export class Departments {
     }
     await flush();
     await this.files.exportNow();
-    this.options.logger.info({ people: this.options.world.people, seed: this.options.world.seed }, 'departments_seeded');
+    this.options.logger.info(
+      { people: this.options.world.people, seed: this.options.world.seed },
+      'departments_seeded',
+    );
   }
 
   async counts(): Promise<Record<DepartmentId, GroundTruthCounts>> {
@@ -84,8 +105,12 @@ export class Departments {
     for (const d of DEPARTMENT_IDS) {
       try {
         const result = await this.all[d].tick(changes);
-        if (truthFile && result.truth.length > 0) await appendFile(truthFile, result.truth.map((t) => `${JSON.stringify(t)}\n`).join(''));
-        this.options.logger.debug({ department: d, inserted: result.inserted, updated: result.updated, deleted: result.deleted }, 'department_ticked');
+        if (truthFile && result.truth.length > 0)
+          await appendFile(truthFile, result.truth.map((t) => `${JSON.stringify(t)}\n`).join(''));
+        this.options.logger.debug(
+          { department: d, inserted: result.inserted, updated: result.updated, deleted: result.deleted },
+          'department_ticked',
+        );
       } catch (e: unknown) {
         this.options.logger.error({ department: d, err: e }, 'department_tick_failed');
       }

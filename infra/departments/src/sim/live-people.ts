@@ -31,7 +31,15 @@ export function livePerson(rng: Rng, dateOfBirth: string): LivePerson {
   const name = pickName(rng, ethnicity, sex, year, pickFamilyName(rng, ethnicity));
   const digit = centurySexDigitFor(year, sex) ?? 2;
   const personalId = `008${digit}${String(year % 100).padStart(2, '0')}${rng.int(500_000, 999_999)}`;
-  return { entityId: `PL-${Date.now().toString(36)}-${counter++}`, fullName: name.fullName, sex, ethnicity, dateOfBirth, personalId, address: addressIn(rng, place) };
+  return {
+    entityId: `PL-${Date.now().toString(36)}-${counter++}`,
+    fullName: name.fullName,
+    sex,
+    ethnicity,
+    dateOfBirth,
+    personalId,
+    address: addressIn(rng, place),
+  };
 }
 
 export function liveRng(): Rng {

@@ -16,7 +16,8 @@ interface Page {
 
 describe('one-stop dossier REST API', () => {
   const api = new OneStopApi({ apiKeys: [KEY] });
-  const get = (path: string, key: string | null = KEY) => fetch(`${api.url}${path}`, { headers: key === null ? {} : { 'x-api-key': key } });
+  const get = (path: string, key: string | null = KEY) =>
+    fetch(`${api.url}${path}`, { headers: key === null ? {} : { 'x-api-key': key } });
   beforeAll(async () => {
     await api.start();
     await api.load(records);
@@ -40,7 +41,9 @@ describe('one-stop dossier REST API', () => {
       totalPages = body.totalPages;
       page++;
     } while (page <= totalPages);
-    expect(seen.map((d) => d.id).sort((a, b) => a - b)).toEqual(records.map((r) => Number(r.id)).sort((a, b) => a - b));
+    expect(seen.map((d) => d.id).sort((a, b) => a - b)).toEqual(
+      records.map((r) => Number(r.id)).sort((a, b) => a - b),
+    );
     const times = seen.map((d) => Date.parse(d.ngayCapNhat));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect((await get('/api/v1/dossiers?pageSize=100000')).status).toBe(400);
@@ -48,10 +51,18 @@ describe('one-stop dossier REST API', () => {
 
   it('filters by updatedSince and shows live changes (inserts, status changes, deletions) through it', async () => {
     const since = new Date().toISOString();
-    const all = (await (await get(`/api/v1/dossiers?updatedSince=${encodeURIComponent('2025-12-01T00:00:00+07:00')}&pageSize=500`)).json()) as Page;
-    expect(all.data.every((d) => Date.parse(d.ngayCapNhat) >= Date.parse('2025-12-01T00:00:00+07:00'))).toBe(true);
+    const all = (await (
+      await get(
+        `/api/v1/dossiers?updatedSince=${encodeURIComponent('2025-12-01T00:00:00+07:00')}&pageSize=500`,
+      )
+    ).json()) as Page;
+    expect(all.data.every((d) => Date.parse(d.ngayCapNhat) >= Date.parse('2025-12-01T00:00:00+07:00'))).toBe(
+      true,
+    );
     const tick = await api.tick(20);
-    const changed = (await (await get(`/api/v1/dossiers?updatedSince=${encodeURIComponent(since)}&pageSize=500`)).json()) as Page;
+    const changed = (await (
+      await get(`/api/v1/dossiers?updatedSince=${encodeURIComponent(since)}&pageSize=500`)
+    ).json()) as Page;
     expect(changed.totalItems).toBeGreaterThan(0);
     expect(changed.totalItems).toBeLessThanOrEqual(tick.inserted + tick.updated + tick.deleted);
     expect(changed.totalItems).toBeGreaterThanOrEqual(tick.inserted);
@@ -80,7 +91,11 @@ describe('one-stop dossier REST API', () => {
 
   it('injects faults: a burst of 503s, random 500s and slow responses', async () => {
     api.setFaults({ burst5xx: 2 });
-    expect([(await get('/api/v1/dossiers')).status, (await get('/api/v1/dossiers')).status, (await get('/api/v1/dossiers')).status]).toEqual([503, 503, 200]);
+    expect([
+      (await get('/api/v1/dossiers')).status,
+      (await get('/api/v1/dossiers')).status,
+      (await get('/api/v1/dossiers')).status,
+    ]).toEqual([503, 503, 200]);
     api.setFaults({ errorRate: 1 });
     expect((await get('/api/v1/dossiers')).status).toBe(500);
     api.setFaults({ slowMs: 300 });

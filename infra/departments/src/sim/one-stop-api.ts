@@ -10,7 +10,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { formatDossierCode } from '@hub/vn';
-import { DOSSIER_STATUS_CODE, localDateTime, localIso, type OneStopDossier } from '../departments/one-stop.js';
+import {
+  DOSSIER_STATUS_CODE,
+  localDateTime,
+  localIso,
+  RESULT_CHANNEL_CODE,
+  type OneStopDossier,
+} from '../departments/one-stop.js';
 import type { SourceRecord } from '../departments/types.js';
 import { liveRng } from './live-people.js';
 import { emptyTick, type DepartmentSimulator, type GroundTruthCounts, type TickResult } from './types.js';
@@ -95,7 +101,9 @@ export class OneStopApi implements DepartmentSimulator {
       this.buckets.set(key, bucket);
       if (bucket.tokens < 1) {
         res.setHeader('Retry-After', String(Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond))));
-        res.status(429).json({ error: { code: 'RATE_LIMITED', message: `at most ${limit.perSecond} requests per second` } });
+        res.status(429).json({
+          error: { code: 'RATE_LIMITED', message: `at most ${limit.perSecond} requests per second` },
+        });
         return;
       }
       bucket.tokens -= 1;
@@ -119,13 +127,34 @@ export class OneStopApi implements DepartmentSimulator {
     const raw = req.query.updatedSince;
     const since = raw === undefined ? undefined : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
     const max = this.options.maxPageSize ?? 500;
-    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > max || (since !== undefined && Number.isNaN(since))) {
-      res.status(400).json({ error: { code: 'BAD_REQUEST', message: `page ≥ 1, 1 ≤ pageSize ≤ ${max}, updatedSince an ISO timestamp` } });
+    if (
+      !Number.isInteger(page) ||
+      page < 1 ||
+      !Number.isInteger(pageSize) ||
+      pageSize < 1 ||
+      pageSize > max ||
+      (since !== undefined && Number.isNaN(since))
+    ) {
+      res.status(400).json({
+        error: {
+          code: 'BAD_REQUEST',
+          message: `page ≥ 1, 1 ≤ pageSize ≤ ${max}, updatedSince an ISO timestamp`,
+        },
+      });
       return;
     }
-    this.sorted ??= [...this.dossiers.values()].sort((a, b) => Date.parse(a.ngayCapNhat) - Date.parse(b.ngayCapNhat) || a.id - b.id);
-    const matching = since === undefined ? this.sorted : this.sorted.filter((d) => Date.parse(d.ngayCapNhat) >= since);
-    res.json({ data: matching.slice((page - 1) * pageSize, page * pageSize), page, pageSize, totalItems: matching.length, totalPages: Math.ceil(matching.length / pageSize) });
+    this.sorted ??= [...this.dossiers.values()].sort(
+      (a, b) => Date.parse(a.ngayCapNhat) - Date.parse(b.ngayCapNhat) || a.id - b.id,
+    );
+    const matching =
+      since === undefined ? this.sorted : this.sorted.filter((d) => Date.parse(d.ngayCapNhat) >= since);
+    res.json({
+      data: matching.slice((page - 1) * pageSize, page * pageSize),
+      page,
+      pageSize,
+      totalItems: matching.length,
+      totalPages: Math.ceil(matching.length / pageSize),
+    });
   }
 
   load(records: readonly SourceRecord[]): Promise<void> {
@@ -150,14 +179,44 @@ export class OneStopApi implements DepartmentSimulator {
     const nowIso = new Date().toISOString();
     const all = [...this.dossiers.values()];
     for (let i = 0; i < changes; i++) {
-      const action = all.length === 0 ? 'RECEIVE' : rng.weighted<'RECEIVE' | 'ADVANCE' | 'DELETE'>([['RECEIVE', 4], ['ADVANCE', 5], ['DELETE', 1]]);
+      const action =
+        all.length === 0
+          ? 'RECEIVE'
+          : rng.weighted<'RECEIVE' | 'ADVANCE' | 'DELETE'>([
+              ['RECEIVE', 4],
+              ['ADVANCE', 5],
+              ['DELETE', 1],
+            ]);
       if (action === 'RECEIVE') {
         const template = all.length > 0 ? rng.pick(all) : undefined;
         const id = ++this.maxId;
-        const code = formatDossierCode(typeof template?.maDonVi === 'string' ? template.maDonVi : '000.00.01.H60', nowIso.slice(0, 10), this.nextSequence++);
-        const row: OneStopDossier = { ...(template ?? {}), id, maHoSo: code, trangThai: DOSSIER_STATUS_CODE.RECEIVED, ngayTiepNhan: localDateTime(nowIso), ngayKetThuc: null, soLanBoSung: 0, quaTrinhXuLy: [{ trangThai: DOSSIER_STATUS_CODE.RECEIVED, thoiGian: localDateTime(nowIso) }], ngayCapNhat: localIso(nowIso), daXoa: false };
+        const code = formatDossierCode(
+          typeof template?.maDonVi === 'string' ? template.maDonVi : '000.00.01.H60',
+          nowIso.slice(0, 10),
+          this.nextSequence++,
+        );
+        const row: OneStopDossier = {
+          ...(template ?? {}),
+          id,
+          maHoSo: code,
+          trangThai: DOSSIER_STATUS_CODE.RECEIVED,
+          ngayTiepNhan: localDateTime(nowIso),
+          ngayKetThuc: null,
+          soLanBoSung: 0,
+          hinhThucTraKQ: null,
+          quaTrinhXuLy: [{ trangThai: DOSSIER_STATUS_CODE.RECEIVED, thoiGian: localDateTime(nowIso) }],
+          ngayCapNhat: localIso(nowIso),
+          daXoa: false,
+        };
         this.dossiers.set(id, row);
-        result.truth.push({ source: 'one-stop', table: 'dossiers', sourceRecordId: String(id), entityType: 'dossier', entityId: `DL-${code}`, noise: [] });
+        result.truth.push({
+          source: 'one-stop',
+          table: 'dossiers',
+          sourceRecordId: String(id),
+          entityType: 'dossier',
+          entityId: `DL-${code}`,
+          noise: [],
+        });
         result.inserted++;
       } else {
         const target = rng.pick(all);
@@ -165,10 +224,27 @@ export class OneStopApi implements DepartmentSimulator {
           this.dossiers.set(target.id, { ...target, daXoa: true, ngayCapNhat: localIso(nowIso) });
           result.deleted++;
         } else {
-          const steps = [DOSSIER_STATUS_CODE.PROCESSING, DOSSIER_STATUS_CODE.RESULT_READY, DOSSIER_STATUS_CODE.RESULT_RETURNED];
+          const steps = [
+            DOSSIER_STATUS_CODE.PROCESSING,
+            DOSSIER_STATUS_CODE.RESULT_READY,
+            DOSSIER_STATUS_CODE.RESULT_RETURNED,
+          ];
           const status = rng.pick(steps);
           const history = Array.isArray(target.quaTrinhXuLy) ? (target.quaTrinhXuLy as unknown[]) : [];
-          this.dossiers.set(target.id, { ...target, trangThai: status, quaTrinhXuLy: [...history, { trangThai: status, thoiGian: localDateTime(nowIso) }], ngayCapNhat: localIso(nowIso) });
+          // The result channel is known once the result is returned: mostly the channel it came in by.
+          const hinhThucTraKQ =
+            status === DOSSIER_STATUS_CODE.RESULT_RETURNED
+              ? rng.chance(0.85) && typeof target.kenhNop === 'number'
+                ? target.kenhNop
+                : rng.pick(Object.values(RESULT_CHANNEL_CODE))
+              : null;
+          this.dossiers.set(target.id, {
+            ...target,
+            trangThai: status,
+            hinhThucTraKQ,
+            quaTrinhXuLy: [...history, { trangThai: status, thoiGian: localDateTime(nowIso) }],
+            ngayCapNhat: localIso(nowIso),
+          });
           result.updated++;
         }
       }

@@ -38,7 +38,8 @@ describe('police residence push client', () => {
   let server: Server;
   let url = '';
   const events: SourceRecord[] = [];
-  for (const { records } of renderWorld({ seed: 9, people: 500 })) events.push(...records['police-residence']);
+  for (const { records } of renderWorld({ seed: 9, people: 500 }))
+    events.push(...records['police-residence']);
   beforeAll(async () => {
     await new Promise<void>((resolve) => {
       server = target.app.listen(0, '127.0.0.1', () => resolve());
@@ -51,7 +52,12 @@ describe('police residence push client', () => {
 
   it('pushes every event in order with its API key and reports each response', async () => {
     const reported: PushResponse[] = [];
-    const client = new PolicePushClient({ targetUrl: url, apiKey: 'secret', batchSize: 50, onResponse: (r) => reported.push(r) });
+    const client = new PolicePushClient({
+      targetUrl: url,
+      apiKey: 'secret',
+      batchSize: 50,
+      onResponse: (r) => reported.push(r),
+    });
     await client.load(events);
     target.failOnce(1);
     const first = await client.flush();
@@ -73,7 +79,11 @@ describe('police residence push client', () => {
     await wrong.load(events.slice(0, 5));
     expect((await wrong.flush())[0]).toMatchObject({ status: 401, ok: false });
     expect(wrong.pending).toBe(5);
-    const down = new PolicePushClient({ targetUrl: 'http://127.0.0.1:9/ingest', apiKey: 'secret', timeoutMs: 2000 });
+    const down = new PolicePushClient({
+      targetUrl: 'http://127.0.0.1:9/ingest',
+      apiKey: 'secret',
+      timeoutMs: 2000,
+    });
     await down.load(events.slice(0, 5));
     const [r] = await down.flush();
     expect(r?.status).toBe(0);

@@ -79,13 +79,24 @@ export class PolicePushClient implements DepartmentSimulator {
       const res = await fetch(this.options.targetUrl, {
         method: 'POST',
         // Same batch retried after a failure → same Idempotency-Key, so the target can deduplicate.
-        headers: { 'content-type': 'application/json', 'x-api-key': this.options.apiKey, 'idempotency-key': `${eventIds[0] ?? ''}..${eventIds[eventIds.length - 1] ?? ''}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': this.options.apiKey,
+          'idempotency-key': `${eventIds[0] ?? ''}..${eventIds[eventIds.length - 1] ?? ''}`,
+        },
         body: JSON.stringify({ records: batch }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
       return { eventIds, status: res.status, ok: res.ok, body: await res.text(), at };
     } catch (e: unknown) {
-      return { eventIds, status: 0, ok: false, body: '', error: e instanceof Error ? e.message : String(e), at };
+      return {
+        eventIds,
+        status: 0,
+        ok: false,
+        body: '',
+        error: e instanceof Error ? e.message : String(e),
+        at,
+      };
     }
   }
 
@@ -106,9 +117,36 @@ export class PolicePushClient implements DepartmentSimulator {
     for (let i = 0; i < changes; i++) {
       const p = livePerson(rng, `${rng.int(1950, 2007)}-0${rng.int(1, 9)}-1${rng.int(0, 9)}`);
       const eventId = `cutru-live-${p.entityId}`;
-      const person = { id: p.entityId, householdId: '', familyName: '', middleName: '', givenName: '', fullName: p.fullName, sex: p.sex, ethnicity: p.ethnicity, dateOfBirth: p.dateOfBirth, birthRegistrationCode: '008', personalId: p.personalId, cmnd: undefined, fatherId: undefined, motherId: undefined, spouseId: undefined, deathDate: undefined, address: p.address };
-      this.queue.push(residenceEvent(person, new Map(), 'DANG_KY_THUONG_TRU', eventId, new Date().toISOString(), noiser));
-      result.truth.push({ source: 'police-residence', table: 'events', sourceRecordId: eventId, entityType: 'person', entityId: p.entityId, noise: [] });
+      const person = {
+        id: p.entityId,
+        householdId: '',
+        familyName: '',
+        middleName: '',
+        givenName: '',
+        fullName: p.fullName,
+        sex: p.sex,
+        ethnicity: p.ethnicity,
+        dateOfBirth: p.dateOfBirth,
+        birthRegistrationCode: '008',
+        personalId: p.personalId,
+        cmnd: undefined,
+        fatherId: undefined,
+        motherId: undefined,
+        spouseId: undefined,
+        deathDate: undefined,
+        address: p.address,
+      };
+      this.queue.push(
+        residenceEvent(person, new Map(), 'DANG_KY_THUONG_TRU', eventId, new Date().toISOString(), noiser),
+      );
+      result.truth.push({
+        source: 'police-residence',
+        table: 'events',
+        sourceRecordId: eventId,
+        entityType: 'person',
+        entityId: p.entityId,
+        noise: [],
+      });
       result.inserted++;
     }
     await this.flush(10);

@@ -10,7 +10,8 @@ import type { SourceRecord } from '../departments/types.js';
 import { SocialProtectionExporter } from './social-protection-files.js';
 
 const records: SourceRecord[] = [];
-for (const { records: r } of renderWorld({ seed: 12, people: 20_000 })) records.push(...r['social-protection']);
+for (const { records: r } of renderWorld({ seed: 12, people: 20_000 }))
+  records.push(...r['social-protection']);
 const tq = records.filter((r) => r.row.van_phong === 'TQ').length;
 const hg = records.length - tq;
 

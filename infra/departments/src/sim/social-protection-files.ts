@@ -91,7 +91,13 @@ export class SocialProtectionExporter implements DepartmentSimulator {
     sheet.addRow(SOCIAL_COLUMNS.map((c) => SOCIAL_HEADERS[c]));
     for (const row of tq) sheet.addRow(SOCIAL_COLUMNS.map((c) => row[c] ?? null));
     const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
-    const csvText = stringify([SOCIAL_COLUMNS.map((c) => toTcvn3(SOCIAL_HEADERS[c])), ...hg.map((row) => SOCIAL_COLUMNS.map((c) => row[c] ?? ''))], { record_delimiter: '\r\n' });
+    const csvText = stringify(
+      [
+        SOCIAL_COLUMNS.map((c) => toTcvn3(SOCIAL_HEADERS[c])),
+        ...hg.map((row) => SOCIAL_COLUMNS.map((c) => row[c] ?? '')),
+      ],
+      { record_delimiter: '\r\n' },
+    );
     const files = [
       await writeAtomically(this.options.dir, `btxh_tq_${stamp}.xlsx`, xlsx),
       // TCVN3 text is one byte per character: write the Latin-1 code units as bytes.
@@ -106,7 +112,8 @@ export class SocialProtectionExporter implements DepartmentSimulator {
     const names = (await readdir(this.options.dir)).filter((n) => /^btxh_(tq|hg)_/.test(n)).sort();
     for (const office of ['btxh_tq_', 'btxh_hg_']) {
       const mine = names.filter((n) => n.startsWith(office));
-      for (const old of mine.slice(0, Math.max(0, mine.length - keep))) await rm(join(this.options.dir, old), { force: true });
+      for (const old of mine.slice(0, Math.max(0, mine.length - keep)))
+        await rm(join(this.options.dir, old), { force: true });
     }
   }
 
@@ -116,14 +123,41 @@ export class SocialProtectionExporter implements DepartmentSimulator {
     const rng = liveRng();
     const all = [...this.rows.entries()];
     for (let i = 0; i < changes; i++) {
-      const action = all.length === 0 ? 'ADD' : rng.weighted<'ADD' | 'CHANGE' | 'CEASE'>([['ADD', 3], ['CHANGE', 4], ['CEASE', 3]]);
+      const action =
+        all.length === 0
+          ? 'ADD'
+          : rng.weighted<'ADD' | 'CHANGE' | 'CEASE'>([
+              ['ADD', 3],
+              ['CHANGE', 4],
+              ['CEASE', 3],
+            ]);
       if (action === 'ADD') {
         const p = livePerson(rng, `${rng.int(1930, 1945)}-0${rng.int(1, 9)}-1${rng.int(0, 9)}`);
         const id = `BTXH-L${Date.now().toString(36)}${this.liveSeq++}`;
         const hgOffice = p.address.oldProvinceCode === '02';
         const text = (s: string) => (hgOffice ? toTcvn3(s) : s);
-        this.rows.set(id, { ma_doi_tuong: id, ho_ten: text(p.fullName), ngay_sinh: p.dateOfBirth.split('-').reverse().join('/'), gioi_tinh: text(p.sex === 'MALE' ? 'Nam' : 'Nữ'), so_cccd_cmnd: p.personalId, dia_chi: text(formatAddress(p.address, 'CURRENT')), ma_xa: p.address.communeCode, loai_doi_tuong: 'NCT80', muc_huong: ALLOWANCE.NCT80, ngay_huong: new Date().toISOString().slice(0, 10).split('-').reverse().join('/'), trang_thai: text('Đang hưởng'), van_phong: hgOffice ? 'HG' : 'TQ' });
-        result.truth.push({ source: 'social-protection', table: hgOffice ? 'legacy_csv' : 'xlsx', sourceRecordId: id, entityType: 'person', entityId: p.entityId, noise: hgOffice ? ['TCVN3'] : [] });
+        this.rows.set(id, {
+          ma_doi_tuong: id,
+          ho_ten: text(p.fullName),
+          ngay_sinh: p.dateOfBirth.split('-').reverse().join('/'),
+          gioi_tinh: text(p.sex === 'MALE' ? 'Nam' : 'Nữ'),
+          so_cccd_cmnd: p.personalId,
+          dia_chi: text(formatAddress(p.address, 'CURRENT')),
+          ma_xa: p.address.communeCode,
+          loai_doi_tuong: 'NCT80',
+          muc_huong: ALLOWANCE.NCT80,
+          ngay_huong: new Date().toISOString().slice(0, 10).split('-').reverse().join('/'),
+          trang_thai: text('Đang hưởng'),
+          van_phong: hgOffice ? 'HG' : 'TQ',
+        });
+        result.truth.push({
+          source: 'social-protection',
+          table: hgOffice ? 'legacy_csv' : 'xlsx',
+          sourceRecordId: id,
+          entityType: 'person',
+          entityId: p.entityId,
+          noise: hgOffice ? ['TCVN3'] : [],
+        });
         result.inserted++;
       } else {
         const [id, row] = rng.pick(all);

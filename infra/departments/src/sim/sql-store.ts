@@ -37,7 +37,8 @@ export function connect(target: DatabaseTarget, database = target.database): Kne
   const connection = withDatabase(target.serverUrl, database);
   return knexFactory({
     client: target.client,
-    connection: target.client === 'mysql2' ? { uri: connection, timezone: 'Z', dateStrings: true } : connection,
+    connection:
+      target.client === 'mysql2' ? { uri: connection, timezone: 'Z', dateStrings: true } : connection,
     pool: { min: 0, max: 4 },
   });
 }
@@ -48,14 +49,19 @@ function serverAdmin(target: DatabaseTarget): Knex {
 
 /** Creates the database when missing. Only `dept_*` names. */
 export async function ensureDatabase(target: DatabaseTarget): Promise<void> {
-  if (!SAFE_NAME.test(target.database)) throw new Error(`refusing database name "${target.database}": department databases are named dept_*`);
+  if (!SAFE_NAME.test(target.database))
+    throw new Error(`refusing database name "${target.database}": department databases are named dept_*`);
   const admin = serverAdmin(target);
   try {
     if (target.client === 'pg') {
-      const found = await admin.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_database WHERE datname = ?', [target.database]);
+      const found = await admin.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_database WHERE datname = ?', [
+        target.database,
+      ]);
       if (found.rows.length === 0) await admin.raw(`CREATE DATABASE "${target.database}"`);
     } else {
-      await admin.raw(`CREATE DATABASE IF NOT EXISTS \`${target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      await admin.raw(
+        `CREATE DATABASE IF NOT EXISTS \`${target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
     }
   } finally {
     await admin.destroy();
@@ -64,7 +70,8 @@ export async function ensureDatabase(target: DatabaseTarget): Promise<void> {
 
 /** Drops the database. Only `dept_*` names (tests use `dept_test_*`). */
 export async function dropDatabase(target: DatabaseTarget): Promise<void> {
-  if (!SAFE_NAME.test(target.database)) throw new Error(`refusing to drop "${target.database}": not a dept_* database`);
+  if (!SAFE_NAME.test(target.database))
+    throw new Error(`refusing to drop "${target.database}": not a dept_* database`);
   const admin = serverAdmin(target);
   try {
     if (target.client === 'pg') await admin.raw(`DROP DATABASE IF EXISTS "${target.database}" WITH (FORCE)`);
@@ -80,13 +87,21 @@ export async function createTables(db: Knex, client: SqlClient, specs: readonly 
     await db.schema.createTable(spec.name, (t) => {
       for (const [name, type] of Object.entries(spec.columns)) {
         const col =
-          type === 'bigint' ? t.bigInteger(name)
-          : type === 'integer' ? t.integer(name)
-          : type === 'string' ? t.string(name, 255)
-          : type === 'text' ? t.text(name)
-          : type === 'date' ? t.date(name)
-          : type === 'timestamp' ? (client === 'pg' ? t.timestamp(name, { useTz: true, precision: 3 }) : t.datetime(name, { precision: 3 }))
-          : t.boolean(name);
+          type === 'bigint'
+            ? t.bigInteger(name)
+            : type === 'integer'
+              ? t.integer(name)
+              : type === 'string'
+                ? t.string(name, 255)
+                : type === 'text'
+                  ? t.text(name)
+                  : type === 'date'
+                    ? t.date(name)
+                    : type === 'timestamp'
+                      ? client === 'pg'
+                        ? t.timestamp(name, { useTz: true, precision: 3 })
+                        : t.datetime(name, { precision: 3 })
+                      : t.boolean(name);
         if (name === spec.primaryKey) col.notNullable();
         if (type === 'boolean') col.notNullable().defaultTo(false);
       }
@@ -100,11 +115,18 @@ export async function createTables(db: Knex, client: SqlClient, specs: readonly 
 }
 
 /** Converts ISO timestamps for MariaDB DATETIME (`YYYY-MM-DD HH:MM:SS.mmm`, UTC). */
-function toDialect(client: SqlClient, spec: TableSpec, row: Record<string, unknown>): Record<string, unknown> {
+function toDialect(
+  client: SqlClient,
+  spec: TableSpec,
+  row: Record<string, unknown>,
+): Record<string, unknown> {
   if (client === 'pg') return row;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
-    out[key] = spec.columns[key] === 'timestamp' && typeof value === 'string' ? value.replace('T', ' ').replace('Z', '') : value;
+    out[key] =
+      spec.columns[key] === 'timestamp' && typeof value === 'string'
+        ? value.replace('T', ' ').replace('Z', '')
+        : value;
   }
   return out;
 }
@@ -122,16 +144,27 @@ export class SqlStore {
     return spec;
   }
 
-  async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+  async insert(
+    table: string,
+    rows: ReadonlyArray<Record<string, unknown>>,
+    trx: Knex | Knex.Transaction = this.db,
+  ): Promise<void> {
     const spec = this.spec(table);
     for (let i = 0; i < rows.length; i += 500) {
       await trx(table).insert(rows.slice(i, i + 500).map((r) => toDialect(this.client, spec, r)));
     }
   }
 
-  async update(table: string, key: string | number, changes: Record<string, unknown>, trx: Knex | Knex.Transaction = this.db): Promise<number> {
+  async update(
+    table: string,
+    key: string | number,
+    changes: Record<string, unknown>,
+    trx: Knex | Knex.Transaction = this.db,
+  ): Promise<number> {
     const spec = this.spec(table);
-    return trx(table).where(spec.primaryKey, key).update(toDialect(this.client, spec, changes));
+    return trx(table)
+      .where(spec.primaryKey, key)
+      .update(toDialect(this.client, spec, changes));
   }
 
   async truncate(): Promise<void> {
@@ -146,7 +179,9 @@ export class SqlStore {
       const total = Number(row?.n ?? 0);
       let live = total;
       if (spec.softDelete) {
-        const [l] = await this.db(spec.name).where(spec.softDelete, false).count<Array<{ n: string | number }>>({ n: '*' });
+        const [l] = await this.db(spec.name)
+          .where(spec.softDelete, false)
+          .count<Array<{ n: string | number }>>({ n: '*' });
         live = Number(l?.n ?? 0);
       }
       out[spec.name] = { total, live };
@@ -158,19 +193,30 @@ export class SqlStore {
   async randomKey(table: string, where: Record<string, unknown> = {}): Promise<string | number | undefined> {
     const spec = this.spec(table);
     const pk = spec.primaryKey;
-    const bounds = (await this.db(table).where(where).min({ lo: pk }).max({ hi: pk }).first()) as { lo: unknown; hi: unknown } | undefined;
+    const bounds = (await this.db(table).where(where).min({ lo: pk }).max({ hi: pk }).first()) as
+      { lo: unknown; hi: unknown } | undefined;
     if (bounds?.lo === null || bounds?.lo === undefined) return undefined;
     const keyType = spec.columns[pk];
     if (keyType !== 'bigint' && keyType !== 'integer') {
       const [n] = await this.db(table).where(where).count<Array<{ n: string | number }>>({ n: '*' });
       const offset = Math.floor(Math.random() * Number(n?.n ?? 1));
-      const row = await this.db(table).where(where).select(pk).orderBy(pk).offset(offset).first<Record<string, string> | undefined>();
+      const row = await this.db(table)
+        .where(where)
+        .select(pk)
+        .orderBy(pk)
+        .offset(offset)
+        .first<Record<string, string> | undefined>();
       return row?.[pk];
     }
     const lo = Number(bounds.lo);
     const hi = Number(bounds.hi);
     const pivot = lo + Math.floor(Math.random() * (hi - lo + 1));
-    const row = await this.db(table).where(where).andWhere(pk, '>=', pivot).select(pk).orderBy(pk).first<Record<string, string | number> | undefined>();
+    const row = await this.db(table)
+      .where(where)
+      .andWhere(pk, '>=', pivot)
+      .select(pk)
+      .orderBy(pk)
+      .first<Record<string, string | number> | undefined>();
     return row?.[pk];
   }
 

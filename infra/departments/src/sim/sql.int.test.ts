@@ -24,14 +24,24 @@ const expected = (records: SourceRecord[]) => {
 };
 const ENGINE: Record<SqlClient, string> = { mysql2: 'MariaDB', pg: 'PostgreSQL' };
 /** A timestamp as read back (pg: Date; MariaDB through connect(): `YYYY-MM-DD HH:MM:SS.mmm` UTC) → ISO. */
-const iso = (v: unknown): string => (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`)).toISOString();
+const iso = (v: unknown): string =>
+  (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`)).toISOString();
 /** Declared type and fractional-second precision of `updated_at`. */
-async function updatedAtColumn(target: DatabaseTarget, table: string): Promise<{ type: string; precision: number }> {
+async function updatedAtColumn(
+  target: DatabaseTarget,
+  table: string,
+): Promise<{ type: string; precision: number }> {
   const db = connect(target);
   try {
     const q = db('information_schema.columns').where({ table_name: table, column_name: 'updated_at' });
-    const scoped = target.client === 'pg' ? q.andWhere({ table_catalog: target.database, table_schema: 'public' }) : q.andWhere({ table_schema: target.database });
-    const row = await scoped.first<Record<string, unknown> | undefined>({ type: 'data_type', precision: 'datetime_precision' });
+    const scoped =
+      target.client === 'pg'
+        ? q.andWhere({ table_catalog: target.database, table_schema: 'public' })
+        : q.andWhere({ table_schema: target.database });
+    const row = await scoped.first<Record<string, unknown> | undefined>({
+      type: 'data_type',
+      precision: 'datetime_precision',
+    });
     return { type: String(row?.type), precision: Number(row?.precision) };
   } finally {
     await db.destroy();
@@ -61,7 +71,9 @@ describe.each<{ client: SqlClient; engine: string }>([
     const db = connect(target);
     try {
       const sample = civil.find((r) => r.table === 'cong_dan');
-      const row = await db('cong_dan').where('id', sample?.row.id as number).first<Record<string, unknown>>();
+      const row = await db('cong_dan')
+        .where('id', sample?.row.id as number)
+        .first<Record<string, unknown>>();
       expect(row?.ho_ten).toBe(sample?.row.ho_ten);
       expect(row?.so_giay_to).toBe(sample?.row.so_giay_to);
       expect(iso(row?.updated_at)).toBe(sample?.row.updated_at);
@@ -80,7 +92,12 @@ describe.each<{ client: SqlClient; engine: string }>([
     const db = connect(target);
     try {
       await db('cong_dan').where('id', -1).delete();
-      await db('cong_dan').insert({ id: -1, ho_ten: 'Thử', updated_at: client === 'pg' ? '2025-07-01T01:02:03.456Z' : '2025-07-01 01:02:03.456', da_xoa: true });
+      await db('cong_dan').insert({
+        id: -1,
+        ho_ten: 'Thử',
+        updated_at: client === 'pg' ? '2025-07-01T01:02:03.456Z' : '2025-07-01 01:02:03.456',
+        da_xoa: true,
+      });
       const row = await db('cong_dan').where('id', -1).first<Record<string, unknown>>();
       expect(iso(row?.updated_at)).toBe('2025-07-01T01:02:03.456Z');
       expect(Number(row?.da_xoa)).toBe(1);
@@ -97,8 +114,12 @@ describe.each<{ client: SqlClient; engine: string }>([
     const db = connect(target);
     try {
       const changed = await eventually(async () => {
-        const rows = await db('cong_dan').where('updated_at', '>=', before).count<Array<{ n: string }>>({ n: '*' });
-        const events = await db('khai_sinh').where('updated_at', '>=', before).count<Array<{ n: string }>>({ n: '*' });
+        const rows = await db('cong_dan')
+          .where('updated_at', '>=', before)
+          .count<Array<{ n: string }>>({ n: '*' });
+        const events = await db('khai_sinh')
+          .where('updated_at', '>=', before)
+          .count<Array<{ n: string }>>({ n: '*' });
         const n = Number(rows[0]?.n) + Number(events[0]?.n);
         return n > 0 ? n : undefined;
       });
@@ -107,7 +128,9 @@ describe.each<{ client: SqlClient; engine: string }>([
       const cancelled = Object.values(counts).reduce((s, c) => s + c.total - c.live, 0);
       const was = Object.values(expected(civil)).reduce((s, c) => s + c.total - c.live, 0);
       expect(cancelled).toBe(was + result.deleted);
-      expect(counts.cong_dan?.total).toBe((expected(civil).cong_dan?.total ?? 0) + result.truth.filter((t) => t.table === 'cong_dan').length);
+      expect(counts.cong_dan?.total).toBe(
+        (expected(civil).cong_dan?.total ?? 0) + result.truth.filter((t) => t.table === 'cong_dan').length,
+      );
     } finally {
       await db.destroy();
     }
@@ -139,7 +162,9 @@ describe.each<{ client: SqlClient; engine: string }>([
     const db = connect(target);
     try {
       const sample = business.find((r) => r.table === 'ho_kinh_doanh');
-      const row = await db('ho_kinh_doanh').where('id', sample?.row.id as number).first<Record<string, unknown>>();
+      const row = await db('ho_kinh_doanh')
+        .where('id', sample?.row.id as number)
+        .first<Record<string, unknown>>();
       expect(row?.chu_ho).toBe(sample?.row.chu_ho);
       expect(iso(row?.updated_at)).toBe(sample?.row.updated_at);
       const col = await updatedAtColumn(target, 'ho_kinh_doanh');
@@ -153,8 +178,12 @@ describe.each<{ client: SqlClient; engine: string }>([
   it('ticks hard-delete rows (keys vanish) and bump updated_at on changes', async () => {
     const db = connect(target);
     try {
-      const keysBefore = new Set((await db('ho_kinh_doanh').select('id')).map((r: { id: number }) => Number(r.id)));
-      const branchesBefore = new Set((await db('chi_nhanh').select('ma_so_cn')).map((r: { ma_so_cn: string }) => r.ma_so_cn));
+      const keysBefore = new Set(
+        (await db('ho_kinh_doanh').select('id')).map((r: { id: number }) => Number(r.id)),
+      );
+      const branchesBefore = new Set(
+        (await db('chi_nhanh').select('ma_so_cn')).map((r: { ma_so_cn: string }) => r.ma_so_cn),
+      );
       const before = new Date(Date.now() - 1000);
       let deleted = 0;
       let updated = 0;
@@ -164,11 +193,19 @@ describe.each<{ client: SqlClient; engine: string }>([
         updated += r.updated;
       }
       expect(deleted).toBeGreaterThan(0);
-      const keysAfter = new Set((await db('ho_kinh_doanh').select('id')).map((r: { id: number }) => Number(r.id)));
-      const branchesAfter = new Set((await db('chi_nhanh').select('ma_so_cn')).map((r: { ma_so_cn: string }) => r.ma_so_cn));
-      const vanished = [...keysBefore].filter((k) => !keysAfter.has(k)).length + [...branchesBefore].filter((k) => !branchesAfter.has(k)).length;
+      const keysAfter = new Set(
+        (await db('ho_kinh_doanh').select('id')).map((r: { id: number }) => Number(r.id)),
+      );
+      const branchesAfter = new Set(
+        (await db('chi_nhanh').select('ma_so_cn')).map((r: { ma_so_cn: string }) => r.ma_so_cn),
+      );
+      const vanished =
+        [...keysBefore].filter((k) => !keysAfter.has(k)).length +
+        [...branchesBefore].filter((k) => !branchesAfter.has(k)).length;
       expect(vanished).toBe(deleted);
-      const [changed] = await db('doanh_nghiep').where('updated_at', '>=', before).count<Array<{ n: number }>>({ n: '*' });
+      const [changed] = await db('doanh_nghiep')
+        .where('updated_at', '>=', before)
+        .count<Array<{ n: number }>>({ n: '*' });
       expect(Number(changed?.n)).toBeGreaterThan(0);
     } finally {
       await db.destroy();

@@ -6,5 +6,9 @@ export const PG_URL = process.env.DEPT_TEST_PG_URL ?? 'postgres://postgres@127.0
 export const MARIADB_URL = process.env.DEPT_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306';
 
 export function testDatabase(client: DatabaseTarget['client']): DatabaseTarget {
-  return { client, serverUrl: client === 'pg' ? PG_URL : MARIADB_URL, database: `dept_test_${randomBytes(4).toString('hex')}` };
+  return {
+    client,
+    serverUrl: client === 'pg' ? PG_URL : MARIADB_URL,
+    database: `dept_test_${randomBytes(4).toString('hex')}`,
+  };
 }
