@@ -3,10 +3,10 @@ import { access, mkdir, readdir, readFile, rename, stat } from 'node:fs/promises
 import { basename, extname, join } from 'node:path';
 import { foldAccents } from '@hub/vn';
 import { errorMessage } from '@hub/errors';
-import type { BadRecord, Db, PollSource, SourceBatch, SourceRecord } from '@hub/connector-runtime';
+import type { BadRecord, Db, Mapping, PollSource, SourceBatch, SourceRecord } from '@hub/connector-runtime';
 import type { Logger } from '@hub/log';
 import { FileLedger } from './file-ledger.js';
-import { parseCsv, parseXlsx, type ParsedFile } from './parse.js';
+import { checkHeader, parseCsv, parseXlsx, type ParsedFile } from './parse.js';
 import type { FileDropSourceConfig } from './config.js';
 
 /** Position in the file being read: its name and content hash, the last line handed on. */
@@ -18,6 +18,8 @@ export interface FileCursor {
   readonly done?: boolean;
   /** The file could not be read at all: it goes to failed/ (its dead letter says why). */
   readonly failed?: string;
+  /** Refused for its name alone: not recorded in the content ledger (the same content under a sound name is taken). */
+  readonly nameRefused?: boolean;
 }
 
 interface OpenFile {
@@ -33,6 +35,8 @@ export interface FileDropSourceOptions {
   /** The drop folder (directoryEnv applied). */
   readonly directory: string;
   readonly logger?: Logger;
+  /** The connector's mapping: a file whose header lacks its source columns is refused whole. */
+  readonly mapping?: Mapping;
 }
 
 /** `*` and `?` wildcards, case-insensitive. */
@@ -43,6 +47,16 @@ export function globToRegExp(glob: string): RegExp {
     .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A file name without control characters (each becomes `_`): safe in failed/, logs and terminals. */
+export function safeFileName(name: string): string {
+  return name.replace(CONTROL_CHARS, '_');
+}
+
+const hasControlChars = (name: string): boolean => safeFileName(name) !== name;
 
 const fold = (v: unknown): string =>
   foldAccents(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))
@@ -97,19 +111,25 @@ export class FileDropSource implements PollSource {
     return extname(name).toLowerCase() === '.xlsx' ? parseXlsx(bytes, this.cfg) : parseCsv(bytes, this.cfg);
   }
 
+  /** Files the include patterns take; a name with control characters is judged by its safe form (and refused later). */
   private async candidates(dir: string): Promise<Array<{ name: string; mtimeMs: number }>> {
     const out: Array<{ name: string; mtimeMs: number }> = [];
     for (const e of await readdir(dir, { withFileTypes: true })) {
-      if (!e.isFile() || e.name.startsWith('.') || !this.include.some((r) => r.test(e.name))) continue;
+      if (!e.isFile() || e.name.startsWith('.')) continue;
+      if (!this.include.some((r) => r.test(safeFileName(e.name)))) continue;
       const s = await stat(join(dir, e.name)).catch(() => undefined);
       if (s) out.push({ name: e.name, mtimeMs: s.mtimeMs });
     }
     return out.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
   }
 
-  /** Rename into `dir` (same filesystem: atomic); a name already there gets the hash appended. */
-  private async moveInto(dir: string, name: string, sha: string): Promise<string | undefined> {
-    const from = join(this.opts.directory, name);
+  /**
+   * Rename into `dir` (same filesystem: atomic) under its safe name (control characters replaced);
+   * a name already there gets the hash appended.
+   */
+  private async moveInto(dir: string, fileName: string, sha: string): Promise<string | undefined> {
+    const name = safeFileName(fileName);
+    const from = join(this.opts.directory, fileName);
     if (
       !(await access(from).then(
         () => true,
@@ -160,6 +180,39 @@ export class FileDropSource implements PollSource {
     return { name, sha, parsed, lastLine };
   }
 
+  /** A file refused whole: a failed cursor (it goes to failed/) and its dead letter saying why. */
+  private refuse(
+    name: string,
+    file: { sha: string; bytes: Buffer },
+    code: string,
+    problem: string,
+    hint: string,
+    nameRefused = false,
+  ): { failed: FileCursor; bad: BadRecord } {
+    this.opts.logger?.warn(
+      { file: name, code, err: problem },
+      code === 'FILE_UNREADABLE' ? 'file_unreadable' : 'file_refused',
+    );
+    return {
+      failed: {
+        file: name,
+        sha: file.sha,
+        line: 0,
+        done: true,
+        failed: problem,
+        ...(nameRefused ? { nameRefused } : {}),
+      },
+      bad: {
+        key: null,
+        recordId: null,
+        raw: JSON.stringify({ file: name, sha256: file.sha, bytes: file.bytes.length }),
+        location: safeFileName(name),
+        reason: 'PARSE_FAILED',
+        errors: [{ field: '(file)', code, problem, hint }],
+      },
+    };
+  }
+
   /** The next file to read, after skipping files whose content was processed before. */
   private async next(): Promise<OpenFile | { failed: FileCursor; bad: BadRecord } | undefined> {
     const cutoff = Date.now() - this.cfg.minAgeMs;
@@ -167,6 +220,15 @@ export class FileDropSource implements PollSource {
       if (c.mtimeMs > cutoff) continue;
       const file = await this.load(c.name);
       if (!file) continue;
+      if (hasControlChars(c.name))
+        return this.refuse(
+          c.name,
+          file,
+          'FILE_NAME_REFUSED',
+          `file name contains control characters: ${JSON.stringify(c.name)}`,
+          `The file is kept in ${this.failedDir} as ${JSON.stringify(safeFileName(c.name))}; drop it again under a name without control characters (line breaks, tabs).`,
+          true,
+        );
       const known = await this.ledger.find(file.sha);
       if (known && known.status !== 'processing') {
         const to = await this.moveInto(
@@ -180,32 +242,32 @@ export class FileDropSource implements PollSource {
         );
         continue;
       }
+      let parsed: ParsedFile;
       try {
-        const parsed = await this.parse(c.name, file.bytes);
-        await this.ledger.begin(file.sha, c.name);
-        return this.opened(c.name, file.sha, parsed, c.mtimeMs);
+        parsed = await this.parse(c.name, file.bytes);
       } catch (e) {
-        const problem = `the file cannot be read: ${errorMessage(e)}`;
-        this.opts.logger?.warn({ file: c.name, err: problem }, 'file_unreadable');
-        return {
-          failed: { file: c.name, sha: file.sha, line: 0, done: true, failed: problem },
-          bad: {
-            key: null,
-            recordId: null,
-            raw: JSON.stringify({ file: c.name, sha256: file.sha, bytes: file.bytes.length }),
-            location: c.name,
-            reason: 'PARSE_FAILED',
-            errors: [
-              {
-                field: '(file)',
-                code: 'FILE_UNREADABLE',
-                problem,
-                hint: `The file is kept in ${this.failedDir}; fix and drop it again.`,
-              },
-            ],
-          },
-        };
+        return this.refuse(
+          c.name,
+          file,
+          'FILE_UNREADABLE',
+          `the file cannot be read: ${errorMessage(e)}`,
+          `The file is kept in ${this.failedDir}; fix and drop it again.`,
+        );
       }
+      const header =
+        this.opts.mapping &&
+        checkHeader(this.opts.mapping, parsed.columns, parsed.rows.length + parsed.bad.length);
+      if (header?.refuse)
+        return this.refuse(
+          c.name,
+          file,
+          'HEADER_COLUMNS_MISSING',
+          `the file is refused whole: ${header.problem}`,
+          `The file is kept in ${this.failedDir}; export it again with its full header and drop it again.`,
+        );
+      if (header) this.opts.logger?.warn({ file: c.name, problem: header.problem }, 'file_header_incomplete');
+      await this.ledger.begin(file.sha, c.name);
+      return this.opened(c.name, file.sha, parsed, c.mtimeMs);
     }
     return undefined;
   }
@@ -279,7 +341,9 @@ export class FileDropSource implements PollSource {
     if (!c.done) return this.ledger.progress(c.sha, c.line, 0);
     const f = this.current?.sha === c.sha ? this.current : undefined;
     const counts = { lines: c.line, rows: f?.parsed.rows.length ?? 0, unparsable: f?.parsed.bad.length ?? 0 };
-    if (c.failed) {
+    if (c.nameRefused) {
+      // refused for its name: the content ledger is left alone
+    } else if (c.failed) {
       await this.ledger.begin(c.sha, c.file);
       await this.ledger.finish(c.sha, 'failed', counts, c.failed);
     } else await this.ledger.finish(c.sha, 'done', counts);

@@ -27,6 +27,7 @@ import { silentLogger } from '@hub/log';
 import { eventually, uniqueName } from '@hub/testing';
 import { FileDropConfigSchema, type FileDropConfig } from './config.js';
 import { FileDropSource } from './file-drop-source.js';
+import { checkHeader } from './parse.js';
 
 const endpoints = inject('endpoints');
 let kafka: KafkaClient;
@@ -70,6 +71,7 @@ function connector(
     db: connectorDb.db,
     connectorId: config.id,
     directory: dir,
+    mapping: config.mapping,
   });
   return buildPollingConnector(config, source, deps, {
     statusTopic: t.status,
@@ -207,5 +209,48 @@ describe('file-drop on the social-protection drop folder', () => {
     await hg.stop();
     expect((await readTopic(kafka, t.obs)).length).toBe(before);
     expect(await readdir(join(dir, 'processed'))).toContain('btxh_hg_again.csv');
+  });
+  it('refuses whole a file whose header lacks the mapped columns, and one whose name holds a line break: failed/, dead letter, counted (issue 11)', async () => {
+    const before = (await readTopic(kafka, t.obs)).length;
+    // An export cut inside its header, and a good export whose name holds a line break.
+    await writeFile(join(dir, 'btxh_hg_zz-cut.csv'), 'Mã đối tượng,Họ');
+    const good =
+      'Mã đối tượng,Họ và tên,Ngày sinh,Giới tính,Số CCCD/CMND,Địa chỉ,Mã xã,Loại đối tượng,Mức hưởng,Ngày hưởng,Trạng thái,Văn phòng\r\n' +
+      'NL-1,Sùng A Dình,02/03/1941,Nam,,Xã Mậu Duệ,,NCT80,500000,01/01/2020,Đang hưởng,HG\r\n';
+    await writeFile(join(dir, 'btxh_hg_zz-line\nbreak.csv'), good);
+    const hg = connector('hg');
+    await hg.start();
+    await eventually(async () => ((await inDrop()).length === 0 ? true : undefined), {
+      what: 'both files to move',
+      timeoutMs: 60_000,
+    });
+    await hg.stop();
+
+    const failed = await readdir(join(dir, 'failed'));
+    expect(failed).toEqual(expect.arrayContaining(['btxh_hg_zz-cut.csv', 'btxh_hg_zz-line_break.csv']));
+    expect(failed.some((n) => n.includes('\n'))).toBe(false);
+    expect((await readTopic(kafka, t.obs)).length).toBe(before); // nothing from either file
+    const dead = (await readTopic(kafka, t.dlq)).map((m) => ({
+      location: m.headers[CONNECTOR_DLQ_HEADERS.location],
+      text: String(m.headers[CONNECTOR_DLQ_HEADERS.details] ?? ''),
+    }));
+    const cut = dead.find((d) => d.location === 'btxh_hg_zz-cut.csv');
+    expect(cut?.text).toContain('HEADER_COLUMNS_MISSING');
+    const mapping = configs.get('hg')?.mapping;
+    if (!mapping) throw new Error('hg mapping');
+    // The reason names the missing columns and the columns found.
+    const check = checkHeader(mapping, ['Mã đối tượng', 'Họ'], 0);
+    expect(check?.problem).toMatch(/"Họ và tên".*columns found: "Mã đối tượng", "Họ"$/);
+    expect(cut?.text).toContain(JSON.stringify(check?.problem).slice(1, -1));
+    const named = dead.find((d) => d.location === 'btxh_hg_zz-line_break.csv');
+    expect(named?.text).toContain('file name contains control characters');
+    expect(named?.text).toContain('FILE_NAME_REFUSED');
+    // The status (heartbeat) counts both as dead-lettered.
+    expect(hg.status.counts.deadLettered).toBe(2);
+    expect(hg.status.snapshot().recordsDeadLettered).toBe(2);
+    // The ledger keeps the refused content as failed; a name refused is not held against the content.
+    const ledger = await connectorDb.db('file_ledger').select('status', 'file_name');
+    expect(ledger).toEqual(expect.arrayContaining([{ status: 'failed', file_name: 'btxh_hg_zz-cut.csv' }]));
+    expect(ledger.some((l: { file_name: string }) => l.file_name.includes('line'))).toBe(false);
   });
 });

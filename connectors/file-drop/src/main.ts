@@ -16,6 +16,7 @@ runOrExit(() =>
         connectorId: config.id,
         directory: override || config.source.directory,
         logger: deps.logger.child({ component: 'file-drop', connectorId: config.id }),
+        mapping: config.mapping,
       });
       return buildPollingConnector(config, source, deps);
     },

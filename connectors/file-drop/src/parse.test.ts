@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { toTcvn3 } from '@hub/departments';
 import { FileDropConfigSchema } from './config.js';
 import { decodeFile, repairField } from './encoding.js';
-import { globToRegExp } from './file-drop-source.js';
-import { parseCsv, parseXlsx } from './parse.js';
+import { MappingSchema } from '@hub/connector-runtime';
+import { globToRegExp, safeFileName } from './file-drop-source.js';
+import { checkHeader, parseCsv, parseXlsx } from './parse.js';
 
 const opts = FileDropConfigSchema.shape.source.parse({ system: 'test', directory: '/tmp' });
 
@@ -88,5 +89,70 @@ describe('file patterns', () => {
     expect(globToRegExp('btxh_hg_*.csv').test('BTXH_HG_20250101-0001.CSV')).toBe(true);
     expect(globToRegExp('btxh_hg_*.csv').test('btxh_tq_1.csv')).toBe(false);
     expect(globToRegExp('a?.xlsx').test('ab.xlsx')).toBe(true);
+  });
+});
+
+describe('header against the mapping (issue 11)', () => {
+  const mapping = MappingSchema.parse({
+    entity: 'citizen',
+    recordId: 'Mã đối tượng',
+    fields: {
+      fullName: 'Họ và tên',
+      dateOfBirth: 'Ngày sinh',
+      sex: { from: ['Giới tính', 'Phái'], map: { Nam: 'MALE', Nữ: 'FEMALE' }, default: 'UNKNOWN' },
+      personalId: { from: 'Số CCCD', required: true },
+    },
+  });
+  const full = 'Mã đối tượng,Họ và tên,Ngày sinh,Phái,Số CCCD,Mức hưởng';
+
+  it('passes a header with every mapped column (of a list, one is enough), other columns allowed, rows or not', () => {
+    const parsed = parseCsv(Buffer.from(`${full}\nB1,A,01/01/1960,Nam,008160000001,1\n`), opts);
+    expect(parsed.columns).toEqual(full.split(','));
+    expect(checkHeader(mapping, parsed.columns, 1)).toBeUndefined();
+    expect(checkHeader(mapping, parseCsv(Buffer.from(full), opts).columns, 0)).toBeUndefined();
+  });
+
+  it('refuses a header cut short, naming the missing mapped columns and the columns found', () => {
+    const parsed = parseCsv(Buffer.from('Mã đối tượng,Họ'), opts);
+    expect(parsed.rows).toEqual([]);
+    const check = checkHeader(mapping, parsed.columns, 0);
+    expect(check?.refuse).toBe(true);
+    expect(check?.problem).toContain('missing "Họ và tên", "Ngày sinh", "Giới tính | Phái", "Số CCCD"');
+    expect(check?.problem).toContain('columns found: "Mã đối tượng", "Họ"');
+  });
+
+  it('refuses a header without a required column or without the record id, rows or not', () => {
+    const noId = checkHeader(mapping, ['Họ và tên', 'Ngày sinh', 'Phái', 'Số CCCD'], 5);
+    expect(noId).toMatchObject({ refuse: true });
+    expect(noId?.problem).toMatch(/^the header lacks required mapped columns "Mã đối tượng"/);
+    const noRequired = checkHeader(mapping, ['Mã đối tượng', 'Họ và tên', 'Ngày sinh', 'Phái'], 5);
+    expect(noRequired).toMatchObject({ refuse: true });
+    expect(noRequired?.problem).toContain('"Số CCCD"');
+  });
+
+  it('refuses when no mapped column at all is present (another export, garbage, an empty file)', () => {
+    expect(checkHeader(mapping, ['x', 'y'], 3)).toEqual({
+      refuse: true,
+      problem: expect.stringMatching(
+        /^none of the mapped columns is in the header: .*columns found: "x", "y"$/,
+      ) as string,
+    });
+    expect(checkHeader(mapping, parseCsv(Buffer.alloc(0), opts).columns, 0)?.problem).toMatch(
+      /columns found: \(none\)$/,
+    );
+  });
+
+  it('reads a file with rows whose header lacks only optional mapped columns, reporting them', () => {
+    const check = checkHeader(mapping, ['Mã đối tượng', 'Họ và tên', 'Số CCCD'], 4);
+    expect(check?.refuse).toBe(false);
+    expect(check?.problem).toContain('missing "Ngày sinh", "Giới tính | Phái"');
+  });
+});
+
+describe('file names', () => {
+  it('replace control characters for a safe name in failed/', () => {
+    expect(safeFileName('line\nbreak.csv')).toBe('line_break.csv');
+    expect(safeFileName('a\t\r\u0000\u007f\u0085b.csv')).toBe('a_____b.csv');
+    expect(safeFileName('Nguyễn-nfd.csv')).toBe('Nguyễn-nfd.csv');
   });
 });

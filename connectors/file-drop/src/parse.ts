@@ -1,6 +1,7 @@
 import { parse as parseCsvText } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { decodeFile, repairField, type FileEncoding } from './encoding.js';
+import type { Mapping } from '@hub/connector-runtime';
 import type { FileDropSourceConfig } from './config.js';
 
 export interface ParsedRow {
@@ -19,6 +20,8 @@ export interface ParsedFile {
   readonly rows: ParsedRow[];
   readonly bad: UnparsableRow[];
   readonly encoding: FileEncoding | 'xlsx';
+  /** Column names of the header row (empty when the file has none). */
+  readonly columns: readonly string[];
   /** Fields (headers included) whose legacy encoding was repaired. */
   readonly repairedFields: number;
 }
@@ -69,7 +72,7 @@ export function parseCsv(bytes: Buffer, opts: ParseOptions): ParsedFile {
   }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   const headerAt = records.findIndex((r) => r.info.lines >= opts.headerRow);
   const header = records[headerAt];
-  if (!header) return { rows: [], bad, encoding, repairedFields: fix.count };
+  if (!header) return { rows: [], bad, encoding, columns: [], repairedFields: fix.count };
   const columns = headersOf(header.record, fix);
   const rows: ParsedRow[] = [];
   for (const { record, info } of records.slice(headerAt + 1)) {
@@ -85,7 +88,13 @@ export function parseCsv(bytes: Buffer, opts: ParseOptions): ParsedFile {
     columns.forEach((c, i) => (data[c] = fix.text(record[i] ?? '')));
     rows.push({ line: info.lines, data });
   }
-  return { rows, bad: bad.sort((a, b) => a.line - b.line), encoding, repairedFields: fix.count };
+  return {
+    rows,
+    bad: bad.sort((a, b) => a.line - b.line),
+    encoding,
+    columns,
+    repairedFields: fix.count,
+  };
 }
 
 /** Text of an exceljs cell value (rich text, formula results, hyperlinks, dates as ISO days). */
@@ -129,5 +138,68 @@ export async function parseXlsx(bytes: Buffer, opts: ParseOptions): Promise<Pars
     columns.forEach((c, i) => (data[c] = cellValue(values[i], fix)));
     rows.push({ line, data });
   });
-  return { rows, bad: [], encoding: 'xlsx', repairedFields: fix.count };
+  return { rows, bad: [], encoding: 'xlsx', columns, repairedFields: fix.count };
+}
+
+const quoted = (names: readonly string[], max = 30): string =>
+  names.length === 0
+    ? '(none)'
+    : names
+        .slice(0, max)
+        .map((n) => JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n))
+        .join(', ') + (names.length > max ? ` … (${names.length} in all)` : '');
+
+export interface HeaderCheck {
+  /** The file is refused whole (else it is read, with a warning naming the missing columns). */
+  readonly refuse: boolean;
+  /** Names the missing mapped columns and the columns found. */
+  readonly problem: string;
+}
+
+/**
+ * The source columns a mapping reads, checked against a file's header (of a `from` list, one column
+ * is enough). Undefined when all are there. The file is refused whole when a required one is missing
+ * (the record id, a `required` rule without default), when no mapped column at all is there (the
+ * wrong file, garbage), or when some are missing and the file holds no rows (an export cut inside its
+ * header): read, it would be "processed" as 0 rows, silently. Otherwise the file is read and the
+ * missing columns only reported.
+ */
+export function checkHeader(
+  mapping: Mapping,
+  columns: readonly string[],
+  records: number,
+): HeaderCheck | undefined {
+  const groups = new Map<string, { alternatives: string[]; required: boolean }>();
+  const add = (alternatives: string[], required: boolean) => {
+    const key = alternatives.join(' | ');
+    groups.set(key, { alternatives, required: required || (groups.get(key)?.required ?? false) });
+  };
+  for (const c of [mapping.recordId].flat()) add([c], true);
+  for (const c of [mapping.updatedAt, mapping.version]) if (c) add([c], false);
+  if (mapping.addressAt && !/^\d{4}-\d{2}-\d{2}$/.test(mapping.addressAt)) add([mapping.addressAt], false);
+  for (const rule of Object.values(mapping.fields)) {
+    const required = rule.required && rule.default === undefined;
+    if (rule.from !== undefined) add([rule.from].flat(), required);
+    else if (rule.template !== undefined)
+      for (const m of rule.template.matchAll(/\{([^}]+)\}/g)) add([(m[1] ?? '').trim()], required);
+  }
+  const has = new Set(columns);
+  const missing = [...groups.entries()].filter(([, g]) => !g.alternatives.some((c) => has.has(c)));
+  if (missing.length === 0) return undefined;
+  const requiredMissing = missing.filter(([, g]) => g.required).map(([k]) => k);
+  const found = `columns found: ${quoted(columns)}`;
+  const lacks = `missing ${quoted(missing.map(([k]) => k))}`;
+  if (missing.length === groups.size)
+    return { refuse: true, problem: `none of the mapped columns is in the header: ${lacks}; ${found}` };
+  if (requiredMissing.length > 0)
+    return {
+      refuse: true,
+      problem: `the header lacks required mapped columns ${quoted(requiredMissing)}: ${lacks}; ${found}`,
+    };
+  if (records === 0)
+    return {
+      refuse: true,
+      problem: `the header lacks mapped columns and the file holds no rows (an export cut short?): ${lacks}; ${found}`,
+    };
+  return { refuse: false, problem: `the header lacks mapped columns: ${lacks}; ${found}` };
 }

@@ -7,7 +7,7 @@ import type { Logger } from '@hub/log';
 import type { Entity } from '@hub/connector-runtime';
 import { ENTITY_PATHS, type HttpIngestConfig } from './config.js';
 import type { ApiKeys } from './auth.js';
-import type { IdempotencyStore } from './idempotency.js';
+import { IdempotencyInProgressError, type IdempotencyStore } from './idempotency.js';
 import { openApiDocument } from './openapi.js';
 import type { PushChannel, RecordResult } from './push-channel.js';
 
@@ -233,6 +233,8 @@ export function createIngestApp(opts: IngestAppOptions): express.Express {
         ...(error.details.length ? { details: error.details } : {}),
       };
       if (error.retriable) res.setHeader('retry-after', '5');
+      if (error instanceof IdempotencyInProgressError)
+        res.setHeader('retry-after', String(error.retryAfterSeconds));
     }
     if (status >= 500) logger.error({ requestId, err: errorMessage(error) }, 'request_failed');
     res.status(status).json({ error: body });

@@ -81,5 +81,7 @@ export const HttpIngestEnvSchema = z.object({
   ...RuntimeEnvShape,
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   HTTP_HOST: z.string().default('0.0.0.0'),
+  /** How long an in-progress Idempotency-Key claim is held; after it, a retry takes the claim over. */
+  IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().positive().max(86_400).default(60),
 });
 export type HttpIngestEnv = z.infer<typeof HttpIngestEnvSchema>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectorMetrics } from '@hub/connector-runtime';
@@ -12,11 +13,14 @@ import {
 import { silentLogger } from '@hub/log';
 import { uniqueName } from '@hub/testing';
 import { HttpIngestConfigSchema } from './config.js';
+import { IdempotencyStore } from './idempotency.js';
 import { createIngestService } from './service.js';
 
 const endpoints = inject('endpoints');
 const KEY_POLICE = 'police-key-0123456789abcdef0123456789abcdef';
 const KEY_ONESTOP = 'onestop-key-0123456789abcdef0123456789abcdef';
+/** A tiny lease for in-progress Idempotency-Key claims. */
+const LEASE_SECONDS = 5;
 let kafka: KafkaClient;
 let connectorDb: Awaited<ReturnType<typeof createTestConnectorDb>>;
 let service: ReturnType<typeof createIngestService>;
@@ -54,6 +58,7 @@ beforeAll(async () => {
     metrics: new ConnectorMetrics(),
     logger: silentLogger(),
     keyEnv: { KEY_POLICE, KEY_ONESTOP },
+    idempotencyLeaseSeconds: LEASE_SECONDS,
   });
   const port = await service.start(0, '127.0.0.1');
   base = `http://127.0.0.1:${port}`;
@@ -268,6 +273,51 @@ describe('http-ingest against real Kafka and PostgreSQL', () => {
     );
     expect(other.status).toBe(422);
     expect(other.body.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('a key left "in progress" by a killed process: 409 with Retry-After within the lease, taken over once after it (issue 11, bug 4)', async () => {
+    const path = '/v1/sources/police-residence/citizens/batch';
+    const body = { records: [citizen(20), citizen(21)] };
+    const raw = JSON.stringify(body);
+    const key = 'req-crashed-1';
+    // The killed process claimed the key exactly as the app does, then died before publishing.
+    const crashed = new IdempotencyStore(connectorDb.db, 24, LEASE_SECONDS);
+    const sha = `/citizens/batch:${createHash('sha256').update(raw).digest('hex')}`;
+    expect(await crashed.claim('police-residence', key, sha)).toEqual({ kind: 'new' });
+
+    const within = await post(path, raw, { 'idempotency-key': key });
+    expect(within.status).toBe(409);
+    expect(within.body.error?.code).toBe('CONFLICT');
+    const retryAfter = Number(within.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(LEASE_SECONDS);
+    expect(JSON.stringify(within.body)).toMatch(/retry in \d+ s/);
+
+    // Time passes beyond the lease (the claim's clock is the database's).
+    await connectorDb
+      .db('ingest_idempotency')
+      .where({ source_system: 'police-residence', idempotency_key: key })
+      .update({ created_at: connectorDb.db.raw(`now() - interval '1 minute'`) });
+
+    // Several concurrent retries: exactly one takes the claim over and publishes.
+    const retries = await Promise.all(
+      Array.from({ length: 4 }, () => post(path, raw, { 'idempotency-key': key })),
+    );
+    const processed = retries.filter(
+      (r) => r.status === 200 && r.headers.get('idempotent-replayed') === null,
+    );
+    expect(processed).toHaveLength(1);
+    for (const r of retries) expect([200, 409]).toContain(r.status);
+    const replay = await post(path, raw, { 'idempotency-key': key });
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(processed[0]?.body);
+
+    const mine = (await readTopic(kafka, t.citizen))
+      .map((m) => decodeObservation<{ source: { raw: string } }>('citizen', m.value))
+      .map((e) => (JSON.parse(e.source.raw) as { recordId: string }).recordId)
+      .filter((id) => id === 'P-20' || id === 'P-21');
+    expect(mine.sort()).toEqual(['P-20', 'P-21']);
   });
 });
 

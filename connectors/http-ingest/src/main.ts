@@ -30,7 +30,12 @@ async function main(): Promise<void> {
   const deps = createRuntimeDeps(env, logger, 'connector-http-ingest');
   await assertSchemaVersion(deps.db);
   const ready = () => probeKafka(env.KAFKA_BROKERS);
-  const service = createIngestService(loaded.config, { ...deps, keyEnv: process.env, ready });
+  const service = createIngestService(loaded.config, {
+    ...deps,
+    keyEnv: process.env,
+    ready,
+    idempotencyLeaseSeconds: env.IDEMPOTENCY_LEASE_SECONDS,
+  });
   const ops = createOpsServer({
     port: env.OPS_PORT,
     host: env.OPS_HOST,

@@ -15,6 +15,8 @@ export interface IngestServiceDeps extends Pick<RuntimeDeps, 'kafka' | 'registry
   /** Environment holding the API keys named by `apiKeyEnv`. */
   readonly keyEnv: Readonly<Record<string, string | undefined>>;
   readonly ready?: () => Promise<boolean>;
+  /** Lease of an in-progress Idempotency-Key claim (IDEMPOTENCY_LEASE_SECONDS); default 60. */
+  readonly idempotencyLeaseSeconds?: number;
 }
 
 /** The push service: one channel per department source, the express app, and its HTTP server. */
@@ -32,7 +34,11 @@ export function createIngestService(config: HttpIngestConfig, deps: IngestServic
       ),
     ]),
   );
-  const idempotency = new IdempotencyStore(deps.db, config.idempotencyTtlHours);
+  const idempotency = new IdempotencyStore(
+    deps.db,
+    config.idempotencyTtlHours,
+    deps.idempotencyLeaseSeconds ?? 60,
+  );
   const app = createIngestApp({
     config,
     keys,
