@@ -180,7 +180,10 @@ describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
   // test above (seed 20261127) prints "1 idempotency keys left in progress"; or push a batch with
   // Idempotency-Key k, kill -9 the connector while the request is in flight, restart, push again with
   // k → 409. Un-skip once a claim dies with its process (e.g. a lease/claimed_at with a short expiry).
-  it.skip('leaves no idempotency key "in progress" after a crash (BUG: the key stays claimed for its 24 h TTL)', async () => {
+  // Since then http-ingest gives claims a lease (IDEMPOTENCY_LEASE_SECONDS, 60 s): a retry after it
+  // takes the key over, one within it gets 409 with Retry-After (proven in connectors/http-ingest's
+  // int tests). Skipped until this loop's sender honours Retry-After and the stack runs a short lease.
+  it.skip('leaves no idempotency key "in progress" after a crash (sender does not yet honour Retry-After)', async () => {
     const db = new pg.Client({ connectionString: ingest.dbUrl });
     await db.connect();
     try {
