@@ -6,7 +6,7 @@ import { errorMessage } from '@hub/errors';
 import type { BadRecord, Db, Mapping, PollSource, SourceBatch, SourceRecord } from '@hub/connector-runtime';
 import type { Logger } from '@hub/log';
 import { FileLedger } from './file-ledger.js';
-import { checkHeader, parseCsv, parseXlsx, type ParsedFile } from './parse.js';
+import { alignColumns, checkHeader, parseCsv, parseXlsx, type ParsedFile } from './parse.js';
 import type { FileDropSourceConfig } from './config.js';
 
 /** Position in the file being read: its name and content hash, the last line handed on. */
@@ -254,6 +254,7 @@ export class FileDropSource implements PollSource {
           `The file is kept in ${this.failedDir}; fix and drop it again.`,
         );
       }
+      if (this.opts.mapping) parsed = alignColumns(parsed, this.opts.mapping);
       const header =
         this.opts.mapping &&
         checkHeader(this.opts.mapping, parsed.columns, parsed.rows.length + parsed.bad.length);

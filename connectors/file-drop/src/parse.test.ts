@@ -156,3 +156,42 @@ describe('file names', () => {
     expect(safeFileName('Nguyễn-nfd.csv')).toBe('Nguyễn-nfd.csv');
   });
 });
+
+describe('headers of the legacy (TCVN3) office', () => {
+  it('reads every mapped column of a Hà Giang export: short names repaired with their row, capitals lost to TCVN3 matched', async () => {
+    const { parse: parseYaml } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const config = parseYaml(
+      readFileSync(
+        new URL('../../config/departments/file-drop/social-protection-hg.yaml', import.meta.url),
+        'utf8',
+      ),
+    ) as { mapping: unknown };
+    const mapping = MappingSchema.parse(config.mapping);
+    const { alignColumns } = await import('./parse.js');
+    const header = ['Mã đối tượng', 'Họ và tên', 'Ngày sinh', 'Giới tính', 'Số CCCD/CMND', 'Địa chỉ'];
+    const row = [
+      'HG1',
+      'Nguyễn Thị Hoà',
+      '02/03/1985',
+      'Nữ',
+      '002185001234',
+      'xã Minh Tân, huyện Vị Xuyên, tỉnh Hà Giang',
+    ];
+    // As the legacy program writes it: TCVN3 single bytes, toned capitals typed in lower case.
+    const bytes = Buffer.from(
+      [header, row].map((r) => r.map((c) => `"${toTcvn3(c)}"`).join(',')).join('\r\n'),
+      'latin1',
+    );
+    const parsed = alignColumns(
+      parseCsv(bytes, { ...opts, csv: { ...opts.csv, encoding: 'auto' } }),
+      mapping,
+    );
+    const mapped = Object.values(mapping.fields).flatMap((r) =>
+      r.from === undefined ? [] : [r.from].flat(),
+    );
+    expect(mapped.filter((c) => !parsed.columns.includes(c))).toEqual([]);
+    expect(checkHeader(mapping, parsed.columns, parsed.rows.length)).toBeUndefined();
+    expect(parsed.rows[0]?.data).toMatchObject({ 'Số CCCD/CMND': '002185001234', 'Địa chỉ': row[5] });
+  });
+});

@@ -37,12 +37,28 @@ class Repairer {
     if (r.from) this.count++;
     return r.text;
   }
+
+  /**
+   * A header row is repaired as one text: a short name such as "Sè CCCD/CMND" holds too few legacy
+   * characters to be recognised alone (it stayed unrepaired, and the column was never read), but the
+   * row as a whole is clearly TCVN3. Cells are rejoined with a tab; a row whose cells hold tabs, or
+   * that does not come back with as many cells, is repaired cell by cell as before.
+   */
+  row(cells: readonly string[]): string[] {
+    if (!this.opts.repair || cells.some((c) => c.includes('\t'))) return cells.map((c) => this.text(c));
+    const r = repairField(cells.join('\t'), this.opts.minConfidence);
+    const split = r.text.split('\t');
+    if (!r.from || split.length !== cells.length) return cells.map((c) => this.text(c));
+    this.count += cells.filter((c, i) => c !== split[i]).length;
+    return split;
+  }
 }
 
 function headersOf(cells: readonly unknown[], fix: Repairer): string[] {
   const seen = new Map<string, number>();
-  return cells.map((c, i) => {
-    let name = fix.text(cellText(c)).trim() || `column_${i + 1}`;
+  const texts = fix.row(cells.map((c) => cellText(c)));
+  return texts.map((text, i) => {
+    let name = text.trim() || `column_${i + 1}`;
     const n = seen.get(name) ?? 0;
     seen.set(name, n + 1);
     if (n > 0) name = `${name}_${n + 1}`; // duplicate headers stay distinct
@@ -169,20 +185,7 @@ export function checkHeader(
   columns: readonly string[],
   records: number,
 ): HeaderCheck | undefined {
-  const groups = new Map<string, { alternatives: string[]; required: boolean }>();
-  const add = (alternatives: string[], required: boolean) => {
-    const key = alternatives.join(' | ');
-    groups.set(key, { alternatives, required: required || (groups.get(key)?.required ?? false) });
-  };
-  for (const c of [mapping.recordId].flat()) add([c], true);
-  for (const c of [mapping.updatedAt, mapping.version]) if (c) add([c], false);
-  if (mapping.addressAt && !/^\d{4}-\d{2}-\d{2}$/.test(mapping.addressAt)) add([mapping.addressAt], false);
-  for (const rule of Object.values(mapping.fields)) {
-    const required = rule.required && rule.default === undefined;
-    if (rule.from !== undefined) add([rule.from].flat(), required);
-    else if (rule.template !== undefined)
-      for (const m of rule.template.matchAll(/\{([^}]+)\}/g)) add([(m[1] ?? '').trim()], required);
-  }
+  const groups = mappedColumnGroups(mapping);
   const has = new Set(columns);
   const missing = [...groups.entries()].filter(([, g]) => !g.alternatives.some((c) => has.has(c)));
   if (missing.length === 0) return undefined;
@@ -202,4 +205,59 @@ export function checkHeader(
       problem: `the header lacks mapped columns and the file holds no rows (an export cut short?): ${lacks}; ${found}`,
     };
   return { refuse: false, problem: `the header lacks mapped columns: ${lacks}; ${found}` };
+}
+
+/** The source columns a mapping reads, grouped by alternatives (`from: [a, b]`), with whether one is required. */
+function mappedColumnGroups(mapping: Mapping): Map<string, { alternatives: string[]; required: boolean }> {
+  const groups = new Map<string, { alternatives: string[]; required: boolean }>();
+  const add = (alternatives: string[], required: boolean) => {
+    const key = alternatives.join(' | ');
+    groups.set(key, { alternatives, required: required || (groups.get(key)?.required ?? false) });
+  };
+  for (const c of [mapping.recordId].flat()) add([c], true);
+  for (const c of [mapping.updatedAt, mapping.version]) if (c) add([c], false);
+  if (mapping.addressAt && !/^\d{4}-\d{2}-\d{2}$/.test(mapping.addressAt)) add([mapping.addressAt], false);
+  for (const rule of Object.values(mapping.fields)) {
+    const required = rule.required && rule.default === undefined;
+    if (rule.from !== undefined) add([rule.from].flat(), required);
+    else if (rule.template !== undefined)
+      for (const m of rule.template.matchAll(/\{([^}]+)\}/g)) add([(m[1] ?? '').trim()], required);
+  }
+  return groups;
+}
+
+const headerKey = (name: string): string =>
+  name.normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim();
+
+/**
+ * Header names that differ from the mapping's only in letter case or spacing are read as the
+ * mapping's: legacy TCVN3 programs have no byte for toned capitals ("Địa chỉ" arrives as "địa
+ * chỉ"), and spreadsheets gain double spaces. An exact name always wins; nothing else is guessed.
+ */
+export function alignColumns(parsed: ParsedFile, mapping: Mapping): ParsedFile {
+  const wanted = new Map<string, string>();
+  for (const g of mappedColumnGroups(mapping).values())
+    for (const c of g.alternatives) if (!wanted.has(headerKey(c))) wanted.set(headerKey(c), c);
+  const present = new Set(parsed.columns);
+  const renames = new Map<string, string>();
+  for (const c of parsed.columns) {
+    const target = wanted.get(headerKey(c));
+    if (
+      target !== undefined &&
+      target !== c &&
+      !present.has(target) &&
+      ![...renames.values()].includes(target)
+    )
+      renames.set(c, target);
+  }
+  if (renames.size === 0) return parsed;
+  const rename = (c: string): string => renames.get(c) ?? c;
+  return {
+    ...parsed,
+    columns: parsed.columns.map(rename),
+    rows: parsed.rows.map((r) => ({
+      ...r,
+      data: Object.fromEntries(Object.entries(r.data).map(([k, v]) => [rename(k), v])),
+    })),
+  };
 }
