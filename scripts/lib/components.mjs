@@ -109,6 +109,8 @@ export function hubComponents(root, ep) {
   const db = (name) => `${prefix}${name}`;
   const consolidationDb = withDb(ep.DATABASE_URL, db('consolidation'));
   const connectorsDb = withDb(ep.DATABASE_URL, db('connectors'));
+  // The consolidation's internal API (masters, steward actions) asks its callers for this token.
+  const internalToken = demoSecret(root, 'internal-api');
   const components = [
     {
       name: 'consolidation',
@@ -121,6 +123,7 @@ export function hubComponents(root, ep) {
         DATABASE_URL: consolidationDb,
         MIGRATION_DATABASE_URL: consolidationDb,
         HTTP_PORT: String(PORTS.consolidation),
+        INTERNAL_API_TOKEN: internalToken,
       },
       ready: `http://127.0.0.1:${PORTS.consolidation}/readyz`,
       url: `http://127.0.0.1:${PORTS.consolidation}`,
@@ -138,6 +141,7 @@ export function hubComponents(root, ep) {
         MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, db('datasets')),
         HTTP_PORT: String(PORTS.datasetsApi),
         CONSOLIDATION_URL: `http://127.0.0.1:${PORTS.consolidation}`,
+        CONSOLIDATION_TOKEN: internalToken,
       },
       ready: `http://127.0.0.1:${PORTS.datasetsApi}/readyz`,
       url: `http://127.0.0.1:${PORTS.datasetsApi}`,
@@ -159,6 +163,7 @@ export function hubComponents(root, ep) {
         MIGRATION_DATABASE_URL: withDb(ep.DATABASE_URL, db('console')),
         HTTP_PORT: String(PORTS.console),
         CONSOLIDATION_URL: `http://127.0.0.1:${PORTS.consolidation}`,
+        CONSOLIDATION_TOKEN: internalToken,
       },
       ready: `http://127.0.0.1:${PORTS.console}/readyz`,
       url: `http://127.0.0.1:${PORTS.console}`,

@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   BATCH_MAX_MESSAGES: z.coerce.number().int().min(1).max(5000).default(500),
   /** The consolidation's internal HTTP API (lineage, history); unset → those endpoints answer 503. */
   CONSOLIDATION_URL: optionalUrl,
+  /** Bearer token for that API (the consolidation's INTERNAL_API_TOKEN); unset or empty: none sent. */
+  CONSOLIDATION_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
   CONSOLIDATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** How long a verified API key stays cached (revocation takes effect within this time). */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),

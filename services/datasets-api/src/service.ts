@@ -148,7 +148,7 @@ export function createDatasetsApi(deps: DatasetsApiDeps): DatasetsApi {
     pageSize: { default: config.PAGE_SIZE_DEFAULT, max: config.PAGE_SIZE_MAX },
     authenticator: new Authenticator(governance, config.AUTH_CACHE_TTL_MS, Date.now, jwt.enabled ? jwt : undefined),
     tokenEndpoint: tokenIssuer ? { store: governance, issuer: tokenIssuer } : undefined,
-    consolidation: new ConsolidationClient(config.CONSOLIDATION_URL, config.CONSOLIDATION_TIMEOUT_MS),
+    consolidation: new ConsolidationClient(config.CONSOLIDATION_URL, config.CONSOLIDATION_TIMEOUT_MS, config.CONSOLIDATION_TOKEN),
     catalogue: buildCatalogue,
     ready,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,

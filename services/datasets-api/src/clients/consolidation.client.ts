@@ -10,6 +10,8 @@ export class ConsolidationClient {
   constructor(
     private readonly baseUrl: string | undefined,
     private readonly timeoutMs: number,
+    /** The consolidation's INTERNAL_API_TOKEN, sent as a bearer token when set. */
+    private readonly token?: string,
   ) {}
 
   lineage(dataset: Dataset, masterId: string): Promise<unknown> {
@@ -26,11 +28,12 @@ export class ConsolidationClient {
     }
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.baseUrl), { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
+      res = await fetch(new URL(path, this.baseUrl), { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) } });
     } catch (cause) {
       throw new DependencyUnavailableError('consolidation', `the consolidation service at ${new URL(this.baseUrl).origin} is unreachable: ${errorMessage(cause)}`, { cause });
     }
     if (res.status === 404) throw new NotFoundError('the consolidation has no such master record');
+    if (res.status === 401) throw new DependencyUnavailableError('consolidation', 'the consolidation service refused this service (401): set CONSOLIDATION_TOKEN to its INTERNAL_API_TOKEN');
     if (!res.ok) throw new DependencyUnavailableError('consolidation', `the consolidation service answered ${res.status}`);
     try {
       return await res.json();
