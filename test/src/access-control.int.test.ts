@@ -217,10 +217,11 @@ const CONSOLIDATION_TABLE: Record<string, Rule> = {
   'GET /healthz': { kind: 'public' },
   'GET /readyz': { kind: 'public' },
   'GET /metrics': { kind: 'public' },
-  // Documented as "no authentication here — keep it on the internal network" (services/consolidation/README.md).
+  // Every other route asks for the INTERNAL_API_TOKEN (bearer) that the console and the datasets API send.
   'GET /review-tasks': { kind: 'protected', deny: [], allow: [] },
   'GET /review-tasks/:id': { kind: 'protected', deny: [], allow: [] },
   'GET /stats': { kind: 'protected', deny: [], allow: [] },
+  'GET /source-counts': { kind: 'protected', deny: [], allow: [] },
   'POST /review-tasks/:id/resolve': { kind: 'protected', deny: [], allow: [] },
   'GET /masters/:entity/:id': { kind: 'protected', deny: [], allow: [] },
   'GET /masters/:entity/:id/history': { kind: 'protected', deny: [], allow: [] },
@@ -514,28 +515,26 @@ describe('access-control table (ARCHITECTURE §9.4)', () => {
     expect(failures).toEqual([]);
   }, 120_000);
 
-  // BUG (reported, issue 11): services/consolidation serves personal data (GET /masters/:entity/:id,
-  // /history) and steward actions (POST .../resolve, .../split) with no authentication at all, and
-  // binds every interface (services/consolidation/src/service.ts: `app.listen(config.HTTP_PORT)`,
-  // no host). ARCHITECTURE §9.4 says nobody reads personal data their credentials do not allow.
-  // Reproduction: `curl http://<host>:8280/masters/citizen/<id>` from any machine on the network.
-  // Un-skip once the internal API requires a service credential.
-  it.skip('consolidation internal API: every non-ops route refuses a caller without credentials (BUG: no authentication)', async () => {
+  // Found by this suite (issue 11): the internal API served personal data and steward actions to
+  // anyone who reached the port. It now listens on loopback unless HTTP_HOST says otherwise and asks
+  // for INTERNAL_API_TOKEN on every route but health and metrics.
+  it('consolidation internal API: every non-ops route refuses a caller without the token, or with a wrong one', async () => {
     for (const [k, rule] of Object.entries(CONSOLIDATION_TABLE)) {
       if (rule.kind !== 'protected') continue;
       const [method = 'GET', template = '/'] = k.split(' ');
-      const r = await call(consolidation.url, method, fill(template), {}, method === 'POST' ? {} : undefined);
-      expect(r.status, k).toBe(401);
+      const body = method === 'POST' ? {} : undefined;
+      expect((await call(consolidation.url, method, fill(template), {}, body)).status, k).toBe(401);
+      const wrong = { authorization: `Bearer ${randomBytes(24).toString('hex')}` };
+      expect((await call(consolidation.url, method, fill(template), wrong, body)).status, k).toBe(401);
     }
   });
 
-  it('consolidation internal API: its health and metrics answer, and what is open today is exactly the table', async () => {
-    // Characterises the current (unauthenticated) state so that any new route still fails the
-    // completeness test above; the skipped test states what it should be.
-    const r = await call(consolidation.url, 'GET', '/healthz', {});
-    expect(r.status).toBe(200);
-    const stats = await call(consolidation.url, 'GET', '/stats', {});
-    expect(stats.status).toBe(200); // open to anyone: see the skipped test and the report
+  it('consolidation internal API: health and metrics are open, and the token opens the rest', async () => {
+    expect((await call(consolidation.url, 'GET', '/healthz', {})).status).toBe(200);
+    expect((await call(consolidation.url, 'GET', '/metrics', {})).status).toBe(200);
+    const auth = { authorization: `Bearer ${consolidation.token}` };
+    expect((await call(consolidation.url, 'GET', '/stats', auth)).status).toBe(200);
+    expect((await call(consolidation.url, 'GET', '/source-counts', auth)).status).toBe(200);
   });
 
   it('leaks no key, token, password or personal number into the logs of these processes', () => {

@@ -27,7 +27,9 @@ async function dropDemoTestDatabases(): Promise<void> {
   const admin = new pg.Client({ connectionString: inject('endpoints').DATABASE_URL });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'hub\\_demo\\_test\\_%'");
+    const { rows } = await admin.query<{ datname: string }>(
+      "select datname from pg_database where datname like 'hub\\_demo\\_test\\_%'",
+    );
     for (const { datname } of rows) {
       if (!datname.includes('test')) continue;
       await admin.query(`drop database if exists "${datname}" with (force)`);
@@ -41,7 +43,15 @@ async function dropDemoTestDatabases(): Promise<void> {
 
 beforeAll(dropDemoTestDatabases, 120_000);
 
-const PIDS = ['consolidation', 'connector-sql-poll', 'connector-rest-poll', 'connector-file-drop', 'connector-http-ingest', 'datasets-api', 'steward-console'];
+const PIDS = [
+  'consolidation',
+  'connector-sql-poll',
+  'connector-rest-poll',
+  'connector-file-drop',
+  'connector-http-ingest',
+  'datasets-api',
+  'steward-console',
+];
 const pidOf = (name: string) => {
   const f = join(root, '.infra', 'pids', `hub-${name}.pid`);
   return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
@@ -68,11 +78,15 @@ describe('npm start (the demo)', () => {
     expect(first.stdout).toContain('http://127.0.0.1:8300');
     for (const name of PIDS) expect(alive(pidOf(name)), `${name} runs`).toBe(true);
 
-    const { apiKey } = JSON.parse(readFileSync(join(root, '.infra', 'demo-app.hub_demo_test.json'), 'utf8')) as { apiKey: string };
+    const { apiKey } = JSON.parse(
+      readFileSync(join(root, '.infra', 'demo-app.hub_demo_test.json'), 'utf8'),
+    ) as { apiKey: string };
     // Golden citizens consolidated from more than one department appear in the read API.
     const merged = await eventually(
       async () => {
-        const res = await fetch('http://127.0.0.1:8300/citizens?name=nguyen&limit=50', { headers: { 'X-Api-Key': apiKey } });
+        const res = await fetch('http://127.0.0.1:8300/citizens?name=nguyen&limit=50', {
+          headers: { 'X-Api-Key': apiKey },
+        });
         if (!res.ok) return undefined;
         const body = (await res.json()) as { items: { sources: { system: string }[] }[] };
         return body.items.find((c) => new Set(c.sources.map((s) => s.system)).size >= 2);
@@ -94,7 +108,9 @@ describe('npm start (the demo)', () => {
         async () => {
           let cursor: string | null = null;
           for (let page = 0; page < 30; page++) {
-            const body: Page = await get<Page>(`${path}${path.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+            const body: Page = await get<Page>(
+              `${path}${path.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            );
             for (const item of body.items) for (const s of item.sources ?? []) seen.add(s.system);
             if (wanted.every((w) => seen.has(w)) || !body.nextCursor) break;
             cursor = body.nextCursor;

@@ -144,7 +144,11 @@ export class TestHub {
     return { ...envExample(workspace), ...this.common, ...env };
   }
 
-  async consolidation(): Promise<{ proc: ServiceProcess; url: string; dbUrl: string }> {
+  /** The consolidation's INTERNAL_API_TOKEN, sent by the console and the datasets API started here. */
+  readonly internalToken = randomBytes(24).toString('hex');
+
+  async consolidation(): Promise<{ proc: ServiceProcess; url: string; dbUrl: string; token: string }> {
+    SECRETS.push(this.internalToken);
     const dbUrl = await this.dbs.create('consolidation');
     const port = await freePort();
     const t = this.topics;
@@ -162,6 +166,8 @@ export class TestHub {
       TOPIC_DLQ: t.dlqConsolidation,
       BATCH_MAX_MESSAGES: '200',
       OUTBOX_POLL_MS: '200',
+      HTTP_HOST: '127.0.0.1',
+      INTERNAL_API_TOKEN: this.internalToken,
     };
     runCli(
       script('services/consolidation', 'cli.js'),
@@ -172,7 +178,7 @@ export class TestHub {
     proc.start();
     const url = `http://127.0.0.1:${port}`;
     await waitReady(proc, `${url}/readyz`);
-    return { proc, url, dbUrl };
+    return { proc, url, dbUrl, token: this.internalToken };
   }
 
   async datasetsApi(
@@ -191,6 +197,7 @@ export class TestHub {
       TOPIC_MASTER_DOSSIER: this.topics.masterDossier,
       TOPIC_DLQ: this.topics.dlqDatasets,
       CONSOLIDATION_URL: consolidationUrl,
+      CONSOLIDATION_TOKEN: this.internalToken,
       // The access-control table sends many refused requests from one address on purpose.
       AUTH_FAILURES_PER_MINUTE: '100000',
     };
@@ -243,6 +250,7 @@ export class TestHub {
       DLQ_TOPIC_PREFIX: t.dlqPrefix,
       TOPIC_OWN_DLQ: t.dlqConsole,
       CONSOLIDATION_URL: consolidationUrl,
+      CONSOLIDATION_TOKEN: this.internalToken,
       SAMPLE_INTERVAL_MS: '2000',
       DLQ_DISCOVERY_INTERVAL_MS: '2000',
       COOKIE_SECURE: 'false',
