@@ -267,7 +267,7 @@ const ROUTES = {
       stubDeps({ sessionTtlMs: 1000, apiTokenTtlMs: 1000, cookieSecure: false, now: () => Date.now() }),
     ),
   ),
-  consolidation: listRoutes(createConsolidationApp(stubDeps())),
+  consolidation: listRoutes(createConsolidationApp(stubDeps({ apiToken: 'route-listing-token-0123456789' }))),
   ingest: listRoutes(createIngestApp(stubDeps({ config: ingestConfig }))),
 };
 
