@@ -86,8 +86,9 @@ describe('sync health from real heartbeats', () => {
     }
     const green = await eventually(async () => {
       const s = await source(CONNECTOR);
-      return s?.status === 'green' && s.throughput.readPerMinute > 0 ? s : undefined;
-    }, { timeoutMs: 60_000, what: 'a green source' });
+      // The overview is shared for up to 2 s (monitor.ts): wait until it has seen the third heartbeat.
+      return s?.status === 'green' && s.throughput.readPerMinute > 0 && s.reconciliation.sourceCount === 150 ? s : undefined;
+    }, { timeoutMs: 60_000, what: 'a green source after three heartbeats' });
     expect(green.up).toBe(true);
     expect(green.reconciliation).toMatchObject({ sourceCount: 150, hubCount: 150, difference: 0 });
     expect(green.freshness.sloSeconds).toBe(3600);
