@@ -105,6 +105,11 @@ describe('detectAndRepairText', () => {
     );
   });
 
+  it('repairs TCVN3 text whose words close "oo" with -ng or -c (found by the property below, seed 940307431)', () => {
+    for (const text of ['choóng nguyễn', 'xoong nồi', 'soóc nhỏ'])
+      expect(detectAndRepairText(encodeTcvn3(text)).text).toBe(text);
+  });
+
   it('property: TCVN3-encoded lower-case text is detected and repaired', () => {
     // Short texts can be valid in both readings ("tô" is TCVN3 for "tụ" and also a word), so only
     // texts whose encoded form is not already well-formed Vietnamese are expected to be repaired.

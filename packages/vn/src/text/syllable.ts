@@ -24,7 +24,8 @@ export function isVietnameseSyllable(word: string): boolean {
   const final = match[3];
   if (nucleus === '') return true; // gi + final: gìn, gịt
   if (final === undefined) return NUCLEI_OPEN_ONLY.has(nucleus) || NUCLEI_ANY.has(nucleus);
-  if (!NUCLEI_ANY.has(nucleus)) return false;
+  // "oo" also closes with -ng and -c in loanwords of everyday speech: xoong, boong, choòng, moóc, soóc.
+  if (!NUCLEI_ANY.has(nucleus) && !(nucleus === 'oo' && (final === 'ng' || final === 'c'))) return false;
   // Stopped finals take only sắc (4) or nặng (5), or no mark in loanwords.
   if (
     (final === 'c' || final === 'ch' || final === 'p' || final === 't') &&
