@@ -1,5 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { unitConfig } from '@hub/testing/vitest';
 
-export default defineConfig({
-  test: { include: ['test/**/*.test.ts'], exclude: ['test/**/*.int.test.ts', 'node_modules/**'] },
-});
+export default unitConfig({ folders: ['test'] });

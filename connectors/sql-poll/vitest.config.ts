@@ -1,5 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { unitConfig } from '@hub/testing/vitest';
 
-export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], exclude: ['src/**/*.int.test.ts', 'node_modules/**'] },
-});
+export default unitConfig();

@@ -1,0 +1,3 @@
+import { unitConfig } from '@hub/testing/vitest';
+
+export default unitConfig();
