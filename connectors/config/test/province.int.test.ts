@@ -266,6 +266,23 @@ describe('every simulated department through its connector', () => {
     expect(truth['police-residence'].pending?.total).toBe(0);
     for (const n of Object.values(expected)) expect(n).toBeGreaterThan(0);
 
+    // Marriage and death registrations read the named person's cong_dan row (source.joins): most
+    // carry its CCCD or CMND (the rest: person rows without a number in the simulator's noise).
+    const identified = new Map<string, { all: number; withId: number }>();
+    for (const m of await readTopic(kafka, t.citizen)) {
+      const o = decodeObservation<Obs & { personalId: string | null; legacyIds: unknown[] }>(
+        'citizen',
+        m.value,
+      );
+      if (!/^civil-status-(ket-hon-chong|ket-hon-vo|khai-tu)$/.test(o.source.connectorId)) continue;
+      const c = identified.get(o.source.connectorId) ?? { all: 0, withId: 0 };
+      c.all++;
+      if (o.personalId !== null || o.legacyIds.length > 0) c.withId++;
+      identified.set(o.source.connectorId, c);
+    }
+    expect(identified.size).toBe(3);
+    for (const [id, c] of identified) expect(`${id}: ${c.withId > c.all / 2}`).toBe(`${id}: true`);
+
     // Reconciliation on the heartbeats: each polled connector reports the source's live count.
     const live: Record<string, number | undefined> = {
       'civil-status-cong-dan': truth['civil-status'].cong_dan?.live,

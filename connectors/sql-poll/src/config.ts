@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { connectorConfigSchema } from '@hub/connector-runtime';
-
-const Identifier = z
-  .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/,
-    'a table or column name (letters, digits, underscore; schema.table allowed)',
-  );
+import {
+  connectorConfigSchema,
+  joinMappingIssues,
+  SoftDeleteSchema,
+  SourceJoinSchema,
+  SqlIdentifier as Identifier,
+} from '@hub/connector-runtime';
 
 export const SqlSourceShape = {
   /** postgres or mysql (MariaDB speaks the mysql protocol); both are tested. */
@@ -21,16 +20,13 @@ export const SqlSourceShape = {
   /** Columns to read (default: all). */
   columns: z.array(Identifier).min(1).optional(),
   /** A row whose column is non-null (or equals one of `deletedValues`) is published as a DELETE. */
-  softDelete: z
-    .object({
-      column: Identifier,
-      deletedValues: z
-        .array(z.union([z.string(), z.number(), z.boolean()]))
-        .min(1)
-        .optional(),
-    })
-    .strict()
-    .optional(),
+  softDelete: SoftDeleteSchema.optional(),
+  /**
+   * Rows of other tables the row references, read with it (`LEFT JOIN <table> AS <as> ON
+   * <as>.<references> = <table>.<column>`) and mapped as `<as>.<column>`. The cursor stays the
+   * row's own (updated_at, primary key): a change of only the referenced row does not re-read it.
+   */
+  joins: z.array(SourceJoinSchema).max(8).default([]),
   /** Hard deletes: compare the table's keys with the published ones every `intervalMs`. */
   deleteDetection: z
     .object({ mode: z.enum(['none', 'compare']), intervalMs: z.number().int().min(0).default(300_000) })
@@ -45,6 +41,9 @@ export const SqlSourceShape = {
   settleSeconds: z.number().min(0).max(3600).default(5),
 };
 
-export const SqlPollConfigSchema = connectorConfigSchema('sql-poll', SqlSourceShape);
+export const SqlPollConfigSchema = connectorConfigSchema('sql-poll', SqlSourceShape).superRefine((c, ctx) => {
+  for (const issue of joinMappingIssues(c.source.joins, c.mapping, c.source.columns))
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
 export type SqlPollConfig = z.infer<typeof SqlPollConfigSchema>;
 export type SqlSourceConfig = SqlPollConfig['source'];

@@ -1,45 +1,20 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import {
   buildPollingConnector,
-  ConnectorMetrics,
   CursorStore,
   CONNECTOR_DLQ_HEADERS,
   type CursorCommit,
   type PollingConnector,
-  type RuntimeDeps,
 } from '@hub/connector-runtime';
-import { createTestConnectorDb, decodeObservation, readTopic } from '@hub/connector-runtime/testing';
-import {
-  createKafkaClient,
-  deleteTestTopics,
-  ensureTopics,
-  HEADERS,
-  SchemaRegistry,
-  type KafkaClient,
-} from '@hub/kafka';
-import { silentLogger } from '@hub/log';
+import { decodeObservation, readTopic } from '@hub/connector-runtime/testing';
+import { ensureTopics, HEADERS } from '@hub/kafka';
 import { eventually, uniqueName } from '@hub/testing';
 import { SqlPollConfigSchema, type SqlPollConfig } from './config.js';
+import { dialects, useIntegration } from './int.test-support.js';
 import { connect, SqlSource } from './sql-source.js';
 
-const endpoints = inject('endpoints');
-const MARIADB_URL = 'mysql://root:@127.0.0.1:3306/test';
-let kafka: KafkaClient;
-let registry: SchemaRegistry;
-let connectorDb: Awaited<ReturnType<typeof createTestConnectorDb>>;
-const topics: string[] = [];
-
-beforeAll(async () => {
-  kafka = createKafkaClient({ brokers: endpoints.KAFKA_BROKERS.split(','), clientId: 'sql-poll-int-test' });
-  registry = new SchemaRegistry(endpoints.SCHEMA_REGISTRY_URL);
-  connectorDb = await createTestConnectorDb(endpoints.DATABASE_URL);
-});
-
-afterAll(async () => {
-  await deleteTestTopics(kafka, topics).catch(() => undefined);
-  await connectorDb.drop();
-});
+const ctx = useIntegration('sql-poll-int-test');
 
 type Obs = { eventId: string; operation: string; fullName: string | null; source: { recordId: string } };
 
@@ -58,24 +33,7 @@ class CrashingCursorStore extends CursorStore {
   }
 }
 
-const dialects = [
-  {
-    dialect: 'postgres' as const,
-    url: () => endpoints.DATABASE_URL,
-    now: 'clock_timestamp()',
-    ts: 'timestamptz(6)',
-    str: 'text',
-  },
-  {
-    dialect: 'mysql' as const,
-    url: () => MARIADB_URL,
-    now: 'NOW(6)',
-    ts: 'datetime(6)',
-    str: 'varchar(200)',
-  },
-];
-
-describe.each(dialects)('sql-poll on $dialect', (d) => {
+describe.each(dialects())('sql-poll on $dialect', (d) => {
   const table = `test_citizens_${Date.now().toString(36)}_${d.dialect}`;
   let db: Knex;
   const t = {
@@ -86,17 +44,8 @@ describe.each(dialects)('sql-poll on $dialect', (d) => {
   const id = `sp-${d.dialect}-${Date.now().toString(36)}`;
   let config: SqlPollConfig;
 
-  function connector(cursors: CursorStore = new CursorStore(connectorDb.db)): PollingConnector {
-    const deps: RuntimeDeps = {
-      kafka,
-      registry,
-      db: connectorDb.db,
-      cursors,
-      metrics: new ConnectorMetrics(),
-      logger: silentLogger(),
-      registerSchemas: true,
-    };
-    return buildPollingConnector(config, new SqlSource(config.source, d.url()), deps, {
+  function connector(cursors?: CursorStore): PollingConnector {
+    return buildPollingConnector(config, new SqlSource(config.source, d.url()), ctx.deps(cursors), {
       deleteComparisonIntervalMs: config.source.deleteDetection.intervalMs,
       statusTopic: t.status,
       retry: { baseMs: 20, maxMs: 40 },
@@ -104,7 +53,7 @@ describe.each(dialects)('sql-poll on $dialect', (d) => {
   }
 
   async function published(): Promise<Obs[]> {
-    return (await readTopic(kafka, t.obs)).map((m) => decodeObservation<Obs>('citizen', m.value));
+    return (await readTopic(ctx.kafka, t.obs)).map((m) => decodeObservation<Obs>('citizen', m.value));
   }
 
   beforeAll(async () => {
@@ -125,9 +74,9 @@ describe.each(dialects)('sql-poll on $dialect', (d) => {
       updated_at: i < 100 ? '2025-01-01 00:00:00.000123' : `2025-01-0${2 + (i % 3)} 00:00:00.000456`,
     }));
     await db.batchInsert(table, rows, 50);
-    topics.push(t.obs, t.dlq, t.status);
+    ctx.topics.push(t.obs, t.dlq, t.status);
     await ensureTopics(
-      kafka,
+      ctx.kafka,
       [t.obs, t.dlq, t.status].map((name) => ({ name, partitions: 3, replicationFactor: 1, config: {} })),
     );
     config = SqlPollConfigSchema.parse({
@@ -165,7 +114,7 @@ describe.each(dialects)('sql-poll on $dialect', (d) => {
 
   it('snapshot: every row arrives exactly once (equal timestamps included); a killed batch is re-sent with the same eventIds after restart', async () => {
     // First run "dies" at its 3rd cursor commit: two batches committed, the third published but not committed.
-    const crashing = new CrashingCursorStore(connectorDb.db, 3);
+    const crashing = new CrashingCursorStore(ctx.connectorDb.db, 3);
     const first = connector(crashing);
     await first.start();
     await eventually(() => (crashing.calls >= 4 ? true : undefined), { what: 'the crash' });
@@ -177,7 +126,7 @@ describe.each(dialects)('sql-poll on $dialect', (d) => {
       what: 'the snapshot',
       timeoutMs: 30_000,
     });
-    const stored = new CursorStore(connectorDb.db);
+    const stored = new CursorStore(ctx.connectorDb.db);
     await eventually(
       async () =>
         (JSON.parse((await stored.load(id)) ?? '{}') as { snapshotDone?: boolean }).snapshotDone ?? undefined,
@@ -196,7 +145,7 @@ describe.each(dialects)('sql-poll on $dialect', (d) => {
     // (each failed commit attempt re-sent that one batch of 23)
     expect(events.length - 149).toBeLessThanOrEqual(23 * (crashing.calls - 2));
 
-    const dead = await readTopic(kafka, t.dlq);
+    const dead = await readTopic(ctx.kafka, t.dlq);
     expect(dead.map((m) => m.headers[CONNECTOR_DLQ_HEADERS.recordId])).toContain('77');
     expect(dead[0]?.headers[HEADERS.dlqError]).toContain('dateOfBirth (source ngay_sinh)');
   });

@@ -1,10 +1,19 @@
 import knexFactory, { type Knex } from 'knex';
 import { DependencyUnavailableError, errorMessage } from '@hub/errors';
-import type { PollSource, SourceBatch, SourceRecord } from '@hub/connector-runtime';
+import {
+  isSoftDeleted,
+  joinedRecord,
+  joinReadColumns,
+  type PollSource,
+  type SourceBatch,
+  type SourceRecord,
+} from '@hub/connector-runtime';
 import { advance, formatCursor, parseCursor } from './keyset.js';
 import type { SqlSourceConfig } from './config.js';
 
 const TS = '__hub_cursor_ts';
+/** Alias of a joined column in the result: short (PostgreSQL cuts names at 63 bytes) and not a source name. */
+const joinedAlias = (join: number, column: number) => `__hub_j${join}_${column}`;
 
 /** A knex connection for a dialect; MySQL/MariaDB dates are read as UTC, big numbers as strings. */
 export function connect(dialect: SqlSourceConfig['dialect'], url: string, poolMax = 2): Knex {
@@ -31,6 +40,10 @@ export function connect(dialect: SqlSourceConfig['dialect'], url: string, poolMa
  * Reads one table of a department database with the (updated_at, primary key) keyset cursor: the
  * first pass is the full snapshot, every later poll the rows changed since. Soft-deleted rows become
  * DELETE observations; hard deletes are found by comparing keys (listKeys).
+ *
+ * With `joins`, each row is read with the rows it references (LEFT JOIN on their unique key, so the
+ * join neither adds nor drops rows) and the record carries them as `<as>.<column>`. Columns of the
+ * table are then qualified by its name; the cursor, soft delete, count and keys stay the table's.
  */
 export class SqlSource implements PollSource {
   private readonly db: Knex;
@@ -64,10 +77,15 @@ export class SqlSource implements PollSource {
     }
   }
 
+  /** A column of the polled table, qualified when joined tables could share its name. */
+  private col(column: string): string {
+    return this.cfg.joins.length === 0 ? column : `${this.cfg.table}.${column}`;
+  }
+
   /** The column as the database prints it, under an alias: the cursor keeps full precision. */
   private textOf(column: string): Knex.Raw {
     const type = this.cfg.dialect === 'postgres' ? 'text' : 'CHAR';
-    return this.db.raw(`CAST(?? AS ${type}) as ??`, [column, TS]);
+    return this.db.raw(`CAST(?? AS ${type}) as ??`, [this.col(column), TS]);
   }
 
   private settled(q: Knex.QueryBuilder): Knex.QueryBuilder {
@@ -78,7 +96,7 @@ export class SqlSource implements PollSource {
       this.cfg.dialect === 'postgres'
         ? this.db.raw(`clock_timestamp() - (? * interval '1 microsecond')`, [micros])
         : this.db.raw('NOW(6) - INTERVAL ? MICROSECOND', [micros]);
-    return q.where(this.cfg.updatedAtColumn, '<', bound);
+    return q.where(this.col(this.cfg.updatedAtColumn), '<', bound);
   }
 
   private live(q: Knex.QueryBuilder): Knex.QueryBuilder {
@@ -90,28 +108,47 @@ export class SqlSource implements PollSource {
     });
   }
 
-  private isDeleted(row: Record<string, unknown>): boolean {
-    const sd = this.cfg.softDelete;
-    if (!sd) return false;
-    const v = row[sd.column];
-    if (v === null || v === undefined) return false;
-    if (!sd.deletedValues) return true;
-    const text =
-      typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
-        ? String(v)
-        : JSON.stringify(v);
-    return sd.deletedValues.some(
-      (d) => String(d) === text || (typeof d === 'boolean' && Number(d) === Number(text)),
+  /** SELECT … FROM the table, LEFT JOIN each referenced table under its alias. */
+  private selectRows(): Knex.QueryBuilder {
+    const { table, joins, columns } = this.cfg;
+    let q: Knex.QueryBuilder = this.db(table).select(
+      joins.length === 0 ? (columns ?? '*') : (columns ?? ['*']).map((c) => `${table}.${c}`),
     );
+    joins.forEach((join, i) => {
+      q = q
+        .leftJoin({ [join.as]: join.table }, `${join.as}.${join.references}`, `${table}.${join.column}`)
+        .select(
+          Object.fromEntries(joinReadColumns(join).map((c, k) => [joinedAlias(i, k), `${join.as}.${c}`])),
+        );
+    });
+    return q;
+  }
+
+  /** The record the mapping reads: the table's columns, and each join's columns under its name. */
+  private recordOf(row: Record<string, unknown>): Record<string, unknown> {
+    const { joins } = this.cfg;
+    if (joins.length === 0) return row;
+    const own = { ...row };
+    const referenced = joins.map((join, i) =>
+      Object.fromEntries(
+        joinReadColumns(join).map((c, k) => {
+          const alias = joinedAlias(i, k);
+          const v = own[alias];
+          delete own[alias];
+          return [c, v];
+        }),
+      ),
+    );
+    return joinedRecord(own, joins, (_join, i) => referenced[i]);
   }
 
   async read(cursorText: string | undefined, limit: number): Promise<SourceBatch> {
     const cursor = parseCursor(cursorText);
-    const { updatedAtColumn: ts, primaryKey: pk } = this.cfg;
+    const ts = this.col(this.cfg.updatedAtColumn);
+    const pk = this.col(this.cfg.primaryKey);
     const rows = await this.guard('keyset query', async () => {
-      let q: Knex.QueryBuilder = this.db(this.cfg.table)
-        .select(this.cfg.columns ?? '*')
-        .select(this.textOf(ts))
+      let q: Knex.QueryBuilder = this.selectRows()
+        .select(this.textOf(this.cfg.updatedAtColumn))
         .orderBy([
           { column: ts, order: 'asc' },
           { column: pk, order: 'asc' },
@@ -133,10 +170,20 @@ export class SqlSource implements PollSource {
     for (const row of rows) {
       const cursorTs = row[TS];
       delete row[TS];
-      if (this.cfg.columns && !this.cfg.columns.includes(pk))
-        throw new Error(`columns must include the primary key ${pk}`);
-      last = { ts: String(cursorTs), pk: String(row[pk]) };
-      records.push({ data: row, ...(this.isDeleted(row) ? { operation: 'DELETE' as const } : {}) });
+      const key = this.cfg.primaryKey;
+      if (this.cfg.columns && !this.cfg.columns.includes(key))
+        throw new Error(`columns must include the primary key ${key}`);
+      // A join on a column that is not unique would repeat the row (and break the keyset order).
+      if (last !== undefined && last.pk === String(row[key]) && last.ts === String(cursorTs))
+        throw new Error(
+          `${this.cfg.table} row ${last.pk} was read twice: a join (${this.cfg.joins.map((j) => `${j.as}: ${j.table}.${j.references}`).join(', ')}) references a column that is not unique; reference a primary key or a unique column`,
+        );
+      last = { ts: String(cursorTs), pk: String(row[key]) };
+      const data = this.recordOf(row);
+      records.push({
+        data,
+        ...(isSoftDeleted(data, this.cfg.softDelete) ? { operation: 'DELETE' as const } : {}),
+      });
     }
     const more = rows.length === limit;
     return { records, cursor: formatCursor(advance(cursor, last, !more)), more };

@@ -1,5 +1,6 @@
 export * from './config/schema.js';
 export * from './config/files.js';
+export * from './config/source-joins.js';
 export * from './mapping/targets.js';
 export * from './mapping/normalisers.js';
 export * from './mapping/schema.js';

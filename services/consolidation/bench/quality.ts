@@ -7,6 +7,8 @@
  *   QUALITY_PEOPLE=10000 QUALITY_SEED=7   population size and seed (defaults 10000, 7)
  *   MATCH_CITIZEN_UPPER / _LOWER, MATCH_BUSINESS_UPPER / _LOWER   thresholds to try (defaults as deployed)
  *   DATABASE_URL=postgres://…   server to create the scratch database on (default: the launcher's)
+ *   QUALITY_CONFIG_DIR=…   connector configurations to map with (default connectors/config/departments;
+ *                          e.g. a copy of an older revision, to compare mappings on the same population)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -60,7 +62,8 @@ async function main(): Promise<void> {
   try {
     await migrateLatest(db);
     const started = Date.now();
-    const pop = population({ seed, people });
+    const configDir = process.env.QUALITY_CONFIG_DIR;
+    const pop = population({ seed, people, ...(configDir ? { configDir } : {}) });
     const mappedIn = Date.now() - started;
     const { deadLettered } = await consolidate(db, pop.observations, { matching });
     const seconds = (Date.now() - started) / 1000;

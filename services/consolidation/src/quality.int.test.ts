@@ -23,6 +23,10 @@ describe('matching quality against the generator truth (small population, sanity
     const citizen: DatasetQuality = q.citizen;
     expect(citizen.records).toBeGreaterThan(300);
     expect(citizen.overall.truth).toBeGreaterThan(100); // the population has real multi-source people
+    // Marriage and death registrations carry their person row's identifiers (sql-poll joins), so
+    // hardly any record is left with a name alone (the population's person rows without a number
+    // and birth date).
+    expect(citizen.nameOnlyRecords).toBeLessThan(citizen.records * 0.01);
     for (const d of Object.values(q)) {
       expect(d.overall.precision).toBeGreaterThan(0.9);
       expect(d.overall.recall).toBeGreaterThan(0.9);

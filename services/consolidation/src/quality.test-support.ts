@@ -1,9 +1,11 @@
 /**
  * Matching quality against the generator's truth file: the seeded population of `@hub/departments`
  * (default noise profiles) is turned into canonical observations by the connectors' own mapping
- * library (`@hub/connector-runtime` Mapper with the department files of `connectors/config`), run
- * through the consumer's batch handler into PostgreSQL, and the resulting master of every source
- * record is compared with its true entity: pairwise precision, recall and F1 per dataset, for pairs
+ * library (`@hub/connector-runtime` Mapper with the department files of `connectors/config`; rows
+ * of sql-poll sources with `joins` carry their referenced rows through the runtime's `memoryJoin`,
+ * the in-memory form of sql-poll's LEFT JOIN with the same record shaping), run through the
+ * consumer's batch handler into PostgreSQL, and the resulting master of every source record is
+ * compared with its true entity: pairwise precision, recall and F1 per dataset, for pairs
  * of records that both carry a strong identifier and for pairs where at least one carries none.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import type { Knex } from 'knex';
 import { parse as parseYaml } from 'yaml';
-import { Mapper, MappingSchema, targetFields, type Mapping } from '@hub/connector-runtime';
+import {
+  Mapper,
+  MappingSchema,
+  memoryJoin,
+  SourceJoinSchema,
+  targetFields,
+  type Mapping,
+  type SourceJoin,
+} from '@hub/connector-runtime';
 import { DEFAULT_AS_OF, DEPARTMENT_IDS, renderWorld, SOCIAL_HEADERS } from '@hub/departments';
 import type { ConsumedBatch, DecodedMessage } from '@hub/kafka';
 import { silentLogger } from '@hub/log';
@@ -48,6 +58,8 @@ interface MappingFile {
   readonly reads: string;
   readonly mapper: Mapper;
   readonly softDelete?: { column: string; deletedValues: unknown[] };
+  /** sql-poll `source.joins`: rows of other tables of the source read with each row. */
+  readonly joins: readonly SourceJoin[];
   /** Truth: which related entity a record of this file is about (marriages: husband / wife). */
   readonly role?: string;
 }
@@ -92,6 +104,7 @@ export function loadMappingFiles(dir = CONFIG_DIR): MappingFile[] {
               system: s.system,
               reads: 'police-residence/events',
               mapper: mapperOf(citizen.mapping, y.id, s.system),
+              joins: [],
             });
         }
         continue;
@@ -112,6 +125,7 @@ export function loadMappingFiles(dir = CONFIG_DIR): MappingFile[] {
         system,
         reads: `${system}/${table}`,
         mapper: mapperOf(y.mapping, y.id, system),
+        joins: SourceJoinSchema.array().parse(source.joins ?? []),
         ...(soft
           ? { softDelete: { column: soft.column ?? soft.field ?? '', deletedValues: soft.deletedValues } }
           : {}),
@@ -162,14 +176,31 @@ function canonical(type: EntityType, value: Record<string, unknown>): Observatio
 }
 
 /** The generator's population, mapped by the connectors' mappings, labelled with the truth file. */
-export function population(options: { seed: number; people: number }): Population {
-  const files = loadMappingFiles();
+export function population(options: { seed: number; people: number; configDir?: string }): Population {
+  const files = loadMappingFiles(options.configDir);
   const byTable = new Map<string, MappingFile[]>();
   for (const f of files) byTable.set(f.reads, [...(byTable.get(f.reads) ?? []), f]);
   const observations: LabelledObservation[] = [];
   let unmapped = 0;
   let rejected = 0;
-  for (const { records } of renderWorld({ seed: options.seed, people: options.people })) {
+  // The whole world first: a joined row may reference any row of its source's tables, as in SQL.
+  const households = [...renderWorld({ seed: options.seed, people: options.people })];
+  const tables = new Map<string, Record<string, unknown>[]>();
+  for (const { records } of households)
+    for (const d of DEPARTMENT_IDS)
+      for (const r of records[d]) {
+        const rows = tables.get(`${d}/${r.table}`) ?? [];
+        rows.push(r.row);
+        tables.set(`${d}/${r.table}`, rows);
+      }
+  // sql-poll's joins (LEFT JOIN on the referenced key, the referenced row's soft delete applied),
+  // over the rendered tables: the same join definition and record shaping as SqlSource.
+  const joined = new Map(
+    files
+      .filter((f) => f.joins.length > 0)
+      .map((f) => [f, memoryJoin(f.joins, (table) => tables.get(`${f.system}/${table}`) ?? [])] as const),
+  );
+  for (const { records } of households) {
     for (const d of DEPARTMENT_IDS) {
       for (const r of records[d]) {
         const readers = byTable.get(`${d}/${r.table}`);
@@ -177,8 +208,9 @@ export function population(options: { seed: number; people: number }): Populatio
           unmapped++;
           continue;
         }
-        const data = d === 'social-protection' ? asFileRow(r.table, r.row) : r.row;
+        const row = d === 'social-protection' ? asFileRow(r.table, r.row) : r.row;
         for (const f of readers) {
+          const data = joined.get(f)?.(row) ?? row;
           const soft = f.softDelete;
           const deleted = soft !== undefined && soft.deletedValues.some((v) => v === data[soft.column]);
           const mapped = f.mapper.map({ data, operation: deleted ? 'DELETE' : 'UPSERT' });
@@ -188,8 +220,10 @@ export function population(options: { seed: number; people: number }): Populatio
           }
           const type = TYPE_OF[f.mapper.entity];
           if (!type) continue;
+          // Same label form for both (`person:P…`): a spouse is the person other records name.
+          const related = f.role ? r.truth.related?.find((x) => x.role === f.role) : undefined;
           const entity = f.role
-            ? r.truth.related?.find((x) => x.role === f.role)?.id
+            ? related && `${related.type}:${related.id}`
             : `${r.truth.entityType}:${r.truth.entityId}`;
           if (!entity) {
             rejected++;
@@ -297,7 +331,8 @@ export interface DatasetQuality {
   readonly withoutStrongId: Figures;
   /**
    * The same over records that carry a strong identifier or a birth date: records with a name only
-   * (marriage and death registrations as mapped today) cannot be told apart from namesakes.
+   * (before the joins: marriage and death registrations; now those whose person row lacks both)
+   * cannot be told apart from namesakes.
    */
   readonly nameOnlyRecords: number;
   readonly resolvable: { readonly overall: Figures; readonly withoutStrongId: Figures };
