@@ -6,16 +6,25 @@
  *   2. the standard alternative: Kafka Connect standalone (connect-runtime, same version as the broker)
  *      + Debezium JDBC sink + Apicurio's Avro converter, upserting the observations into one table;
  *   3. the hub: the consolidation service (a process, built `dist/`) consuming the same topic into the
- *      master tables; beside it the batch handler alone (services/consolidation/bench, no Kafka).
+ *      master tables; beside it the batch handler alone (services/consolidation/bench, no Kafka);
+ *   4. end-to-end freshness: http-ingest, consolidation and the datasets API as processes (each its
+ *      own fresh database, bench topics), single citizens POSTed at a fixed rate (freshness-driver.ts)
+ *      and the datasets API's citizen change feed followed: visible − sent, p50/p95/p99/max.
  * The observations are produced once per run with the hub's Publisher (Confluent wire format, schema
  * `obs.citizen` from @hub/schemas) to a bench topic that both consumers read from the beginning.
  * CPU seconds and peak RSS of each process are read from /proc/<pid>/stat and /proc/<pid>/status;
  * PostgreSQL's share from the backends whose process title names the path's own database.
  * Each figure is the median of --runs runs, min – max beside it. Method and caveats:
- * docs/benchmarks/side-by-side.md (rewritten between its `measured` markers).
+ * docs/benchmarks/side-by-side.md (rewritten between its `measured` and `freshness` markers, each
+ * only when its paths ran).
+ *
+ * Charts of the run (events/s per path with min – max, freshness percentiles): Vega-Lite specs
+ * rendered by Vega in headless Chromium to PNG files next to --out (charts.ts).
  *
  * Options: --quick (rows 5000, runs 1) --rows N (20000) --runs N (3) --partitions N (6) --tasks N (1)
- *          --only kafka,pg,debezium,hub,handler --timeout MS (600000 per path) --out FILE
+ *          --only kafka,pg,debezium,hub,handler,freshness --timeout MS (600000 per path) --out FILE
+ *          --fresh-rate N (500 records/s) --fresh-seconds N (30 quick, 60 otherwise)
+ *          --fresh-drain N (300: seconds to wait, after the last send, for every record to show)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -41,6 +50,18 @@ import {
   ensureTopics,
 } from '@hub/kafka';
 import { catalog, type CitizenObservedInput } from '@hub/schemas';
+import { renderCharts } from './charts.js';
+import {
+  FeedReader,
+  WARMUP_BASE,
+  citizenRecord,
+  distribution,
+  epochMs,
+  personalNumber,
+  resolvePersonalNumbers,
+  type Distribution,
+  type DriverResult,
+} from './freshness.js';
 
 // ---------------------------------------------------------------- options
 const has = (name: string) => process.argv.includes(`--${name}`);
@@ -54,8 +75,13 @@ const RUNS = Number(opt('runs') ?? (QUICK ? 1 : 3));
 const PARTITIONS = Number(opt('partitions') ?? 6);
 const TASKS = Number(opt('tasks') ?? 1);
 const BATCH = 500;
-const ONLY = new Set((opt('only') ?? 'kafka,pg,debezium,hub,handler').split(','));
+const ONLY = new Set((opt('only') ?? 'kafka,pg,debezium,hub,handler,freshness').split(','));
 const TIMEOUT_MS = Number(opt('timeout') ?? 600_000);
+const FRESH_RATE = Number(opt('fresh-rate') ?? 500);
+const FRESH_SECONDS = Number(opt('fresh-seconds') ?? (QUICK ? 30 : 60));
+const FRESH_DRAIN_S = Number(opt('fresh-drain') ?? 300);
+/** The freshness target of issue 10: p99 source commit → visible in the datasets API. */
+const FRESH_TARGET_P99_MS = 2_000;
 const settings = loadSettings();
 const OUT = opt('out') ?? join(settings.repoRoot, 'docs', 'benchmarks', 'side-by-side.md');
 const CLK_TCK = 100; // Linux USER_HZ on x86-64
@@ -235,10 +261,15 @@ class DbWatch {
       }
     }
   }
-  stop(): number {
+  /** CPU seconds so far (fresh sample); the difference of two readings is a window's share. */
+  now(): number {
     this.sample();
-    clearInterval(this.timer);
     return [...this.ticks.values()].reduce((a, b) => a + b, 0) / CLK_TCK;
+  }
+  stop(): number {
+    const total = this.now();
+    clearInterval(this.timer);
+    return total;
   }
 }
 
@@ -444,6 +475,8 @@ async function main(): Promise<void> {
   }
   const hubMain = join(settings.repoRoot, 'services', 'consolidation', 'dist', 'main.js');
   const hubCli = join(settings.repoRoot, 'services', 'consolidation', 'dist', 'cli.js');
+  const ingestMain = join(settings.repoRoot, 'connectors', 'http-ingest', 'dist', 'main.js');
+  const datasetsMain = join(settings.repoRoot, 'services', 'datasets-api', 'dist', 'main.js');
 
   // Master-output topics for the hub's outbox: fixed bench names, schemas registered under them once.
   const masterTopics = {
@@ -686,41 +719,18 @@ async function main(): Promise<void> {
         const emptyB = await newTopic('obs-business');
         const emptyD = await newTopic('obs-dossier');
         const dlq = await newTopic('dlq');
-        await ensureTopics(
-          kafka,
-          Object.values(masterTopics).map((name) => ({
-            name,
-            partitions: 3,
-            replicationFactor: 1,
-            config: {},
-          })),
-        );
-        for (const [kind, topic] of Object.entries(masterTopics)) {
-          await new AvroCodec(registry, `${topic}-value`, catalog().forTopic(`master.${kind}`)).init({
-            register: true,
-          });
-        }
-        const env = {
-          ...process.env,
-          DATABASE_URL: url,
-          KAFKA_BROKERS: brokers.join(','),
-          SCHEMA_REGISTRY_URL: ep.SCHEMA_REGISTRY_URL,
-          HTTP_PORT: '0',
-          KAFKA_CLIENT_ID: `bench-sbs-hub-${tag}`,
-          CONSUMER_GROUP: `bench.test.sbs.hub.${tag}`,
-          TOPIC_OBS_CITIZEN: obsTopic,
-          TOPIC_OBS_BUSINESS: emptyB,
-          TOPIC_OBS_DOSSIER: emptyD,
-          TOPIC_MASTER_CITIZEN: masterTopics.citizen,
-          TOPIC_MASTER_BUSINESS: masterTopics.business,
-          TOPIC_MASTER_DOSSIER: masterTopics.dossier,
-          TOPIC_DLQ: dlq,
-          BATCH_MAX_MESSAGES: String(BATCH),
-          SURVIVORSHIP_AUTHORITIES: HUB_SURVIVORSHIP,
-          LOG_LEVEL: 'warn',
-        };
-        const m = await runWithEnv('node', [hubCli, 'migrate'], env);
-        if (m.code !== 0) throw new Error(`consolidation migrate: ${m.stderr}`);
+        await prepareMasterTopics(kafka, registry, masterTopics);
+        const env = consolidationEnv({
+          url,
+          brokers,
+          registryUrl: ep.SCHEMA_REGISTRY_URL,
+          name: `hub.${tag}`,
+          obs: { citizen: obsTopic, business: emptyB, dossier: emptyD },
+          master: masterTopics,
+          dlq,
+          httpPort: 0,
+        });
+        await checkedRun('consolidation migrate', 'node', [hubCli, 'migrate'], env);
         const logFile = join(work, `hub-${tag}.log`);
         const pgWatch = new DbWatch(` ${new URL(url).pathname.slice(1)} `);
         const t0 = performance.now();
@@ -768,6 +778,15 @@ async function main(): Promise<void> {
           extra: `services/consolidation/bench, its own ${fmt(j.observations)} observations; wall, CPU and PostgreSQL CPU include its raw-upsert step`,
         });
       }
+
+      // ---- end-to-end freshness: http-ingest → Kafka → consolidation → master topic → datasets API
+      if (ONLY.has('freshness')) {
+        for (const main of [hubMain, ingestMain, datasetsMain])
+          if (!existsSync(main)) throw new Error(`${main} missing: build it with \`npx turbo run build\``);
+        freshRuns.push(
+          await freshnessPath({ tag, kafka, registry, brokers, ep, work, newTopic, newDb, topics, hubCli }),
+        );
+      }
     } finally {
       await deleteTestTopics(kafka, topics).catch(() => undefined);
       for (const db of dbs) {
@@ -777,19 +796,548 @@ async function main(): Promise<void> {
       }
     }
     // After every run, so an interrupted run still leaves the runs it finished in the report.
-    if (run < RUNS) writeReport(avgSize, [...loads, `after run ${run}: ${load()}`], connectError, run);
+    if (run < RUNS) await report([...loads, `after run ${run}: ${load()}`], run, false);
   }
   loads.push(`end: ${load()}`);
-  writeReport(avgSize, loads, connectError, RUNS);
+  await report(loads, RUNS, true);
+  // A record accepted but never visible (or not accepted) is an error of the run, not a slow record.
+  if (freshRuns.some((r) => r.missing > 0 || r.rejected > 0)) process.exitCode = 1;
+
+  /**
+   * Each part of the report is rewritten only when its paths ran: `--only freshness` leaves the
+   * throughput table (and chart) of an earlier run in place, and the other way round.
+   */
+  async function report(at: string[], runsDone: number, charts: boolean): Promise<void> {
+    if (results.size) writeReport(avgSize, at, connectError, runsDone);
+    if (freshRuns.length) writeSection(freshnessMarkdown(at), 'freshness');
+    if (!charts) return;
+    const throughput = [...results.entries()].map(([path, fs]) => ({
+      path,
+      ...spread(fs.map((f) => f.rowsPerSec)),
+    }));
+    const freshness = freshRuns.length
+      ? (['p50', 'p95', 'p99', 'max'] as const).map((p) => ({
+          percentile: p,
+          ...spread(freshRuns.map((r) => r.fresh[p])),
+        }))
+      : undefined;
+    try {
+      const files = await renderCharts({
+        dir: dirname(OUT),
+        caption: `${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores, load ${at[at.length - 1] ?? ''}`,
+        ...(throughput.length ? { throughput, runs: runsDone } : {}),
+        ...(freshness
+          ? { freshness, freshRuns: freshRuns.length, rate: FRESH_RATE, targetMs: FRESH_TARGET_P99_MS }
+          : {}),
+      });
+      for (const f of files) log(`wrote ${f}`);
+    } catch (e) {
+      log(`✗ charts not rendered: ${(e as Error).message}`);
+    }
+  }
 }
 
-async function runWithEnv(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const c = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.once('close', (code) => resolve({ code, stderr }));
+type Kinds<T> = { citizen: T; business: T; dossier: T };
+
+/** Bench master-output topics (3 partitions) and their `<topic>-value` subjects, registered once. */
+async function prepareMasterTopics(
+  kafka: ReturnType<typeof createKafkaClient>,
+  registry: SchemaRegistry,
+  masterTopics: Kinds<string>,
+): Promise<void> {
+  await ensureTopics(
+    kafka,
+    Object.values(masterTopics).map((name) => ({ name, partitions: 3, replicationFactor: 1, config: {} })),
+  );
+  for (const [kind, topic] of Object.entries(masterTopics)) {
+    await new AvroCodec(registry, `${topic}-value`, catalog().forTopic(`master.${kind}`)).init({
+      register: true,
+    });
+  }
+}
+
+/** The consolidation service's environment on bench topics and its own database. */
+function consolidationEnv(o: {
+  url: string;
+  brokers: string[];
+  registryUrl: string;
+  /** Client id and consumer group suffix. */
+  name: string;
+  obs: Kinds<string>;
+  master: Kinds<string>;
+  dlq: string;
+  httpPort: number;
+}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: o.url,
+    KAFKA_BROKERS: o.brokers.join(','),
+    SCHEMA_REGISTRY_URL: o.registryUrl,
+    HTTP_PORT: String(o.httpPort),
+    HTTP_HOST: '127.0.0.1',
+    KAFKA_CLIENT_ID: `bench-sbs-${o.name}`,
+    CONSUMER_GROUP: `bench.test.sbs.${o.name}`,
+    TOPIC_OBS_CITIZEN: o.obs.citizen,
+    TOPIC_OBS_BUSINESS: o.obs.business,
+    TOPIC_OBS_DOSSIER: o.obs.dossier,
+    TOPIC_MASTER_CITIZEN: o.master.citizen,
+    TOPIC_MASTER_BUSINESS: o.master.business,
+    TOPIC_MASTER_DOSSIER: o.master.dossier,
+    TOPIC_DLQ: o.dlq,
+    BATCH_MAX_MESSAGES: String(BATCH),
+    SURVIVORSHIP_AUTHORITIES: HUB_SURVIVORSHIP,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** Run a short command (migrate, CLI) to its end; throws with its stderr when it fails. */
+async function checkedRun(
+  what: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const r = await runToEndEnv(cmd, args, env);
+  if (r.code !== 0) throw new Error(`${what}: ${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
+
+// ---------------------------------------------------------------- end-to-end freshness (issue 10)
+interface FreshRun {
+  sent: number;
+  accepted: number;
+  seen: number;
+  /** Accepted by http-ingest but not visible in the datasets API within the drain bound. */
+  missing: number;
+  /** Not accepted (non-200 or no answer): an error as well. */
+  rejected: number;
+  errors: Record<string, number>;
+  achievedRate: number;
+  maxScheduleLagMs: number;
+  /** visible (the feed page naming the record arrived) − sent. */
+  fresh: Distribution;
+  /**
+   * appliedAt (from the feed: `now()` of the read-model transaction, i.e. its start) − sent: a lower
+   * bound, without the reader's polling and the transaction's own duration.
+   */
+  applied: Distribution;
+  /** POST → 200 (Kafka acknowledged). */
+  ack: Distribution;
+  /** The consolidation's transaction start (outbox `created_at`, same transaction as the master) − sent. */
+  consolidated: Distribution;
+  /** The outbox relay's transaction start (outbox `sent_at`), the golden record then published − sent. */
+  relayed: Distribution;
+  /** From the first send to the moment the last record showed (or the drain bound). */
+  windowSeconds: number;
+  /** CPU seconds in that window and peak RSS, per process. */
+  procs: Record<string, { cpu: number; rss: number }>;
+  /** CPU seconds of each service's PostgreSQL backends in that window. */
+  pg: Record<string, number>;
+  feedPolls: number;
+  feedFailures: number;
+  unresolved: number;
+}
+const freshRuns: FreshRun[] = [];
+
+interface RunCtx {
+  tag: string;
+  kafka: ReturnType<typeof createKafkaClient>;
+  registry: SchemaRegistry;
+  brokers: string[];
+  ep: { KAFKA_BROKERS: string; SCHEMA_REGISTRY_URL: string; DATABASE_URL: string };
+  work: string;
+  newTopic: (label: string) => Promise<string>;
+  newDb: (label: string) => Promise<string>;
+  /** Topics dropped at the end of the run. */
+  topics: string[];
+  hubCli: string;
+}
+
+/** GET url until 200, or fail when the process exits or `ms` pass. */
+async function waitReady(
+  url: string,
+  p: Started,
+  name: string,
+  logFile: string,
+  ms = 180_000,
+): Promise<void> {
+  const until = performance.now() + ms;
+  let exitCode: number | null | undefined;
+  void p.exited.then((c) => (exitCode = c));
+  while (performance.now() < until) {
+    if (exitCode !== undefined)
+      throw new Error(`${name} exited (${exitCode}); see ${logFile}:\n${tail(logFile)}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error(`${name} not ready within ${ms / 1000} s; see ${logFile}:\n${tail(logFile)}`);
+}
+
+/**
+ * This path's topics whose names the services turn into registry subjects (`<topic>-value`: the
+ * observations topic of http-ingest, the consolidation's master topics) have fixed bench names, so
+ * their subjects are registered once and stay, like the hub path's. They are recreated empty:
+ * the consumers read them from the beginning, so nothing of an earlier (interrupted) run may be
+ * left in them; they are dropped with the run's other topics.
+ */
+async function freshFixedTopics(
+  ctx: RunCtx,
+): Promise<{ obsCitizen: string; status: string; master: Kinds<string> }> {
+  const obsCitizen = 'bench.test.sbs.fresh-obs-citizen';
+  const status = 'bench.test.sbs.fresh-connector-status';
+  const master = {
+    citizen: 'bench.test.sbs.fresh-master-citizen',
+    business: 'bench.test.sbs.fresh-master-business',
+    dossier: 'bench.test.sbs.fresh-master-dossier',
+  };
+  const names = [obsCitizen, status, ...Object.values(master)];
+  await deleteTestTopics(ctx.kafka, names);
+  const admin = ctx.kafka.raw.admin();
+  await admin.connect();
+  try {
+    for (let i = 0; i < 120; i++) {
+      const existing = new Set(await admin.listTopics());
+      if (!names.some((n) => existing.has(n))) break;
+      await sleep(500);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  ctx.topics.push(...names);
+  await ensureTopics(ctx.kafka, [
+    { name: obsCitizen, partitions: PARTITIONS, replicationFactor: 1, config: {} },
+    { name: status, partitions: 1, replicationFactor: 1, config: {} },
+  ]);
+  for (const [topic, schemaOf] of [
+    [obsCitizen, 'obs.citizen'],
+    [status, 'hub.connector-status'],
+  ] as const) {
+    await new AvroCodec(ctx.registry, `${topic}-value`, catalog().forTopic(schemaOf)).init({
+      register: true,
+    });
+  }
+  await prepareMasterTopics(ctx.kafka, ctx.registry, master);
+  return { obsCitizen, status, master };
+}
+
+async function freshnessPath(ctx: RunCtx): Promise<FreshRun> {
+  const { tag, brokers, ep, work } = ctx;
+  const root = settings.repoRoot;
+  const dist = (ws: string, file: string) => join(root, ws, 'dist', file);
+  log(`  freshness: ${FRESH_RATE} records/s for ${FRESH_SECONDS} s, drain bound ${FRESH_DRAIN_S} s`);
+
+  // Topics: observations (as many partitions as the other paths) and heartbeats, empty
+  // business/dossier inputs, dead letters, the master topics.
+  const { obsCitizen, status, master } = await freshFixedTopics(ctx);
+  const obs = {
+    citizen: obsCitizen,
+    business: await ctx.newTopic('fr-obs-business'),
+    dossier: await ctx.newTopic('fr-obs-dossier'),
+  };
+  const hubDlq = await ctx.newTopic('fr-dlq');
+  const dsDlq = await ctx.newTopic('fr-ds-dlq');
+  const dbs = {
+    ingest: await ctx.newDb('fr_conn'),
+    hub: await ctx.newDb('fr_hub'),
+    api: await ctx.newDb('fr_api'),
+  };
+  const dbName = (url: string) => new URL(url).pathname.slice(1);
+  const pgWatch = {
+    ingest: new DbWatch(` ${dbName(dbs.ingest)} `),
+    hub: new DbWatch(` ${dbName(dbs.hub)} `),
+    api: new DbWatch(` ${dbName(dbs.api)} `),
+  };
+
+  // http-ingest: one department allowed to push canonical citizens, no rate limit, bench topics.
+  const ingestKey = randomBytes(24).toString('hex');
+  const ingestConfig = join(work, `http-ingest-${tag}.json`);
+  writeFileSync(
+    ingestConfig,
+    JSON.stringify({
+      id: 'bench-fresh-ingest',
+      kind: 'http-ingest',
+      bodyLimit: '1mb',
+      maxBatchRecords: 1000,
+      rateLimitPerMinute: 0,
+      heartbeatIntervalMs: 60_000,
+      topics: { observations: { citizen: obs.citizen }, status },
+      sources: [
+        {
+          system: 'police-residence',
+          agencyCode: '000.00.00.H60',
+          apiKeyEnv: 'INGEST_KEY_BENCH',
+          entities: { citizen: {} },
+        },
+      ],
+    }),
+  );
+  const ports = {
+    ingest: await freePort(),
+    ingestOps: await freePort(),
+    hub: await freePort(),
+    api: await freePort(),
+  };
+  const ingestEnv = {
+    ...process.env,
+    KAFKA_BROKERS: brokers.join(','),
+    SCHEMA_REGISTRY_URL: ep.SCHEMA_REGISTRY_URL,
+    CONNECTOR_DATABASE_URL: dbs.ingest,
+    CONNECTOR_CONFIG: ingestConfig,
+    HTTP_PORT: String(ports.ingest),
+    HTTP_HOST: '127.0.0.1',
+    OPS_PORT: String(ports.ingestOps),
+    OPS_HOST: '127.0.0.1',
+    REGISTER_SCHEMAS: 'false',
+    ENSURE_TOPICS: 'false',
+    CONNECTOR_STATUS_TOPIC: status,
+    INGEST_KEY_BENCH: ingestKey,
+    LOG_LEVEL: 'warn',
+  };
+  const hubEnv = consolidationEnv({
+    url: dbs.hub,
+    brokers,
+    registryUrl: ep.SCHEMA_REGISTRY_URL,
+    name: `fresh.${tag}`,
+    obs,
+    master,
+    dlq: hubDlq,
+    httpPort: ports.hub,
   });
+  hubEnv.OUTBOX_POLL_MS = '200'; // the demo's value (.env.example)
+  const apiEnv = {
+    ...process.env,
+    DATABASE_URL: dbs.api,
+    MIGRATION_DATABASE_URL: dbs.api,
+    HTTP_PORT: String(ports.api),
+    KAFKA_BROKERS: brokers.join(','),
+    SCHEMA_REGISTRY_URL: ep.SCHEMA_REGISTRY_URL,
+    KAFKA_CLIENT_ID: `bench-sbs-fresh-api-${tag}`,
+    CONSUMER_GROUP: `bench.test.sbs.fresh-api.${tag}`,
+    CONSUMER_ENABLED: 'true',
+    TOPIC_MASTER_CITIZEN: master.citizen,
+    TOPIC_MASTER_BUSINESS: master.business,
+    TOPIC_MASTER_DOSSIER: master.dossier,
+    TOPIC_DLQ: dsDlq,
+    BATCH_MAX_MESSAGES: String(BATCH),
+    CONSOLIDATION_URL: '',
+    PAGE_SIZE_MAX: '1000',
+    LOG_LEVEL: 'warn',
+  };
+  const ingestMain = dist('connectors/http-ingest', 'main.js');
+  const apiCli = dist('services/datasets-api', 'cli.js');
+  await checkedRun('http-ingest migrate', 'node', [ingestMain, 'migrate'], ingestEnv);
+  await checkedRun('consolidation migrate', 'node', [ctx.hubCli, 'migrate'], hubEnv);
+  await checkedRun('datasets-api migrate', 'node', [apiCli, 'migrate'], apiEnv);
+  // The reader: an application with the identity scope (the feed needs any citizen scope, the
+  // read-back of the personal number citizen.identity), registered with the service's own CLI.
+  const created = await checkedRun(
+    'datasets-api apps create',
+    'node',
+    [
+      apiCli,
+      'apps',
+      'create',
+      '--name',
+      'bench freshness reader',
+      '--purpose',
+      'measure how soon pushed records are visible (npm run bench, issue 10)',
+      '--scopes',
+      'citizen.identity',
+      '--rate-limit',
+      '1000000',
+    ],
+    apiEnv,
+  );
+  const apiKey = (JSON.parse(/\{[\s\S]*\}/.exec(created)?.[0] ?? '{}') as { apiKey?: string }).apiKey;
+  if (!apiKey) throw new Error('datasets-api apps create printed no apiKey');
+
+  const logs = {
+    ingest: join(work, `fresh-ingest-${tag}.log`),
+    hub: join(work, `fresh-hub-${tag}.log`),
+    api: join(work, `fresh-api-${tag}.log`),
+    driver: join(work, `fresh-driver-${tag}.log`),
+  };
+  const procs: Record<string, Started> = {};
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const ingestUrl = `http://127.0.0.1:${ports.ingest}/v1/sources/police-residence/citizens`;
+  const reader = new FeedReader(apiUrl, apiKey, 1000);
+  try {
+    procs.consolidation = start('node', [dist('services/consolidation', 'main.js')], {
+      env: hubEnv,
+      logFile: logs.hub,
+    });
+    procs['datasets-api'] = start('node', [dist('services/datasets-api', 'main.js')], {
+      env: apiEnv,
+      logFile: logs.api,
+    });
+    procs['http-ingest'] = start('node', [ingestMain], { env: ingestEnv, logFile: logs.ingest });
+    await waitReady(`http://127.0.0.1:${ports.hub}/readyz`, procs.consolidation, 'consolidation', logs.hub);
+    await waitReady(`${apiUrl}/readyz`, procs['datasets-api'], 'datasets-api', logs.api);
+    await waitReady(
+      `http://127.0.0.1:${ports.ingest}/readyz`,
+      procs['http-ingest'],
+      'http-ingest',
+      logs.ingest,
+    );
+
+    // Warm-up: a few records through the whole chain, so that both consumer groups have joined
+    // and every partition is assigned before the clock runs. Not counted.
+    reader.start();
+    const WARM = 12;
+    for (let i = 0; i < WARM; i++) {
+      const r = await fetch(ingestUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ingestKey },
+        body: JSON.stringify(citizenRecord(WARMUP_BASE + i, tag, new Date().toISOString())),
+      });
+      if (r.status !== 200) throw new Error(`warm-up push answered ${r.status}: ${await r.text()}`);
+    }
+    const warmUntil = performance.now() + TIMEOUT_MS;
+    while (reader.seen.size < WARM) {
+      if (performance.now() > warmUntil)
+        throw new Error(
+          `warm-up: ${reader.seen.size}/${WARM} visible after ${TIMEOUT_MS / 1000} s; logs in ${work}`,
+        );
+      await sleep(200);
+    }
+    const warm = new Set(reader.seen.keys());
+    log(`  freshness: chain warm (${WARM} warm-up records visible), load ${load()}`);
+
+    // The measured window: open-loop driver in its own process, the reader follows the feed.
+    const cpu0 = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, p.watch.cpuNow()]));
+    const pg0 = Object.fromEntries(Object.entries(pgWatch).map(([k, w]) => [k, w.now()]));
+    const driverOut = join(work, `fresh-driver-${tag}.json`);
+    const driverFile = join(root, 'bench', 'src', 'freshness-driver.ts');
+    const driver = start(
+      'node',
+      [
+        '--import',
+        'tsx',
+        driverFile,
+        '--url',
+        ingestUrl,
+        '--key',
+        ingestKey,
+        '--rate',
+        String(FRESH_RATE),
+        '--seconds',
+        String(FRESH_SECONDS),
+        '--tag',
+        tag,
+        '--first',
+        '0',
+        '--out',
+        driverOut,
+      ],
+      { logFile: logs.driver },
+    );
+    const driverCode = await driver.exited;
+    const driverStats = driver.watch.stop();
+    if (driverCode !== 0 || !existsSync(driverOut))
+      throw new Error(`load driver failed (${driverCode}); see ${logs.driver}:\n${tail(logs.driver)}`);
+    const d = JSON.parse(readFileSync(driverOut, 'utf8')) as DriverResult;
+    const accepted = d.status.filter((s) => s === 200).length;
+    const lastSent = Math.max(...d.sentAt.filter(Number.isFinite));
+    const drainUntil = lastSent + FRESH_DRAIN_S * 1000;
+    const measuredSeen = () => reader.seen.size - warm.size;
+    let nextNote = epochMs() + 15_000;
+    while (measuredSeen() < accepted && epochMs() < drainUntil) {
+      if (Object.values(procs).some((p) => p.child.exitCode !== null || p.child.signalCode !== null))
+        throw new Error(`a service exited during the run; logs in ${work}`);
+      if (epochMs() > nextNote) {
+        log(`  freshness: ${measuredSeen()} of ${accepted} visible, load ${load()}`);
+        nextNote += 15_000;
+      }
+      await sleep(100);
+    }
+    const cpu1 = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, p.watch.cpuNow()]));
+    const pg1 = Object.fromEntries(Object.entries(pgWatch).map(([k, w]) => [k, w.now()]));
+    await reader.stop();
+    const windowEnd = Math.max(...[...reader.seen.values()].map((v) => v.seenAt), lastSent);
+    const firstSent = Math.min(...d.sentAt.filter(Number.isFinite));
+
+    // Which record is which: master id → personal number through the API, → serial.
+    const ids = [...reader.seen.keys()].filter((id) => !warm.has(id));
+    const { byMaster, failed } = await resolvePersonalNumbers(apiUrl, apiKey, ids);
+    const serialOf = new Map(d.sentAt.map((_, i) => [personalNumber(i), i]));
+    // Stage times from the consolidation's outbox (read after the window, by master id): when its
+    // transaction wrote the golden record and when the relay picked it up for the master topic.
+    const outbox = new Map<string, [number, number]>();
+    const rows = await psql(
+      dbs.hub,
+      "select message_key, extract(epoch from created_at) * 1000, extract(epoch from sent_at) * 1000 from outbox where entity_type = 'citizen' order by id",
+    );
+    for (const line of rows.split('\n')) {
+      const [key, created, sentAt] = line.split('|');
+      if (key && !outbox.has(key)) outbox.set(key, [Number(created), sentAt ? Number(sentAt) : NaN]);
+    }
+    const consolidated: number[] = [];
+    const relayed: number[] = [];
+    const fresh: number[] = [];
+    const applied: number[] = [];
+    const seenSerials = new Set<number>();
+    for (const id of ids) {
+      const pn = byMaster.get(id);
+      const i = pn === undefined ? undefined : serialOf.get(pn);
+      const v = reader.seen.get(id);
+      const sent = i === undefined ? undefined : d.sentAt[i];
+      if (i === undefined || !v || sent === undefined || seenSerials.has(i)) continue;
+      seenSerials.add(i);
+      fresh.push(v.seenAt - sent);
+      applied.push(v.appliedAt - sent);
+      const o = outbox.get(id);
+      if (o) {
+        consolidated.push(o[0] - sent);
+        relayed.push(o[1] - sent);
+      }
+    }
+    const missing = d.sentAt.filter((_, i) => d.status[i] === 200 && !seenSerials.has(i)).length;
+    const run: FreshRun = {
+      sent: d.sentAt.length,
+      accepted,
+      seen: seenSerials.size,
+      missing,
+      rejected: d.sentAt.length - accepted,
+      errors: d.errors,
+      achievedRate: d.achievedRate,
+      maxScheduleLagMs: d.maxScheduleLagMs,
+      fresh: distribution(fresh),
+      applied: distribution(applied),
+      ack: distribution(d.ackMs),
+      consolidated: distribution(consolidated),
+      relayed: distribution(relayed),
+      windowSeconds: (windowEnd - firstSent) / 1000,
+      procs: {},
+      pg: Object.fromEntries(Object.keys(pgWatch).map((k) => [k, (pg1[k] ?? NaN) - (pg0[k] ?? NaN)])),
+      feedPolls: reader.polls,
+      feedFailures: reader.failures,
+      unresolved: failed,
+    };
+    for (const [k, p] of Object.entries(procs)) {
+      const s = await stopProcess(p);
+      run.procs[k] = { cpu: (cpu1[k] ?? NaN) - (cpu0[k] ?? NaN), rss: s.peakRssMb };
+    }
+    run.procs['load driver'] = { cpu: driverStats.cpuSeconds, rss: driverStats.peakRssMb };
+    const f = run.fresh;
+    log(
+      `  freshness: ${run.sent} sent (${run.achievedRate.toFixed(0)}/s), ${run.accepted} accepted, ${run.seen} seen, ${run.missing} missing; ` +
+        `visible − sent p50 ${fmt(f.p50)} ms, p95 ${fmt(f.p95)} ms, p99 ${fmt(f.p99)} ms, max ${fmt(f.max)} ms; ` +
+        `ack p99 ${fmt(run.ack.p99)} ms; load ${load()}`,
+    );
+    if (run.missing || run.rejected)
+      log(
+        `  ✗ freshness: ${run.missing} accepted records not visible within ${FRESH_DRAIN_S} s, ${run.rejected} not accepted ${JSON.stringify(run.errors)}`,
+      );
+    return run;
+  } finally {
+    await reader.stop();
+    for (const p of Object.values(procs)) if (p.child.exitCode === null) await stopProcess(p);
+    for (const w of Object.values(pgWatch)) w.stop();
+  }
 }
 
 /**
@@ -987,18 +1535,102 @@ ${ratios}
 
 Command: \`npm run bench --${QUICK ? ' --quick' : ''} --rows ${ROWS} --runs ${RUNS} --partitions ${PARTITIONS} --tasks ${TASKS}\`
 <!-- measured:end -->`;
+  writeSection(measured, 'measured');
+}
+
+/** Median with min – max over runs of one figure of the freshness runs. */
+function spread(xs: number[]): { med: number; min: number; max: number } {
+  const f = xs.filter(Number.isFinite);
+  return { med: median(f), min: f.length ? Math.min(...f) : NaN, max: f.length ? Math.max(...f) : NaN };
+}
+const FRESH_FIGURES: [string, (r: FreshRun) => number][] = [
+  ['**visible − sent, p50** (ms)', (r) => r.fresh.p50],
+  ['**visible − sent, p95** (ms)', (r) => r.fresh.p95],
+  ['**visible − sent, p99** (ms)', (r) => r.fresh.p99],
+  ['**visible − sent, max** (ms)', (r) => r.fresh.max],
+  ['http-ingest answer (POST → 200, Kafka acked), p50 (ms)', (r) => r.ack.p50],
+  ['http-ingest answer (POST → 200, Kafka acked), p99 (ms)', (r) => r.ack.p99],
+  ['consolidation transaction start (outbox `created_at`) − sent, p50 (ms)', (r) => r.consolidated.p50],
+  ['consolidation transaction start (outbox `created_at`) − sent, p99 (ms)', (r) => r.consolidated.p99],
+  ['outbox relay picked it up (outbox `sent_at`) − sent, p50 (ms)', (r) => r.relayed.p50],
+  ['outbox relay picked it up (outbox `sent_at`) − sent, p99 (ms)', (r) => r.relayed.p99],
+  ['read-model transaction start (feed `appliedAt`) − sent, p50 (ms)', (r) => r.applied.p50],
+  ['read-model transaction start (feed `appliedAt`) − sent, p99 (ms)', (r) => r.applied.p99],
+  ['achieved send rate (records/s)', (r) => r.achievedRate],
+  ['driver: largest delay behind schedule (ms)', (r) => r.maxScheduleLagMs],
+  ['window: first send → last record visible (s)', (r) => r.windowSeconds],
+  ['chain throughput: records visible / window (records/s)', (r) => r.seen / r.windowSeconds],
+];
+
+function freshnessMarkdown(loads: string[]): string {
+  const runs = freshRuns;
+  const sum = (f: (r: FreshRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const p99 = spread(runs.map((r) => r.fresh.p99));
+  const met = p99.med <= FRESH_TARGET_P99_MS;
+  const lost = sum((r) => r.missing) + sum((r) => r.rejected);
+  const n = FRESH_RATE * FRESH_SECONDS;
+  const figures = FRESH_FIGURES.map(([k, f]) => {
+    const s = spread(runs.map(f));
+    return `| ${k} | ${fmt(s.med)} | ${fmt(s.min)} – ${fmt(s.max)} |`;
+  });
+  const procNames = ['http-ingest', 'consolidation', 'datasets-api', 'load driver'];
+  const procRows = procNames.map((k) => {
+    const cpu = spread(runs.map((r) => r.procs[k]?.cpu ?? NaN));
+    const rss = spread(runs.map((r) => r.procs[k]?.rss ?? NaN));
+    return `| ${k} | ${cpu.med.toFixed(1)} | ${fmt((cpu.med / n) * 1e6)} | ${fmt(rss.med)} (${fmt(rss.min)} – ${fmt(rss.max)}) |`;
+  });
+  const pgNames: [string, string][] = [
+    ['ingest', 'PostgreSQL backends of http-ingest’s database'],
+    ['hub', 'PostgreSQL backends of the consolidation’s database'],
+    ['api', 'PostgreSQL backends of the datasets API’s database'],
+  ];
+  const pgRows = pgNames.map(([k, label]) => {
+    const cpu = spread(runs.map((r) => r.pg[k] ?? NaN));
+    return `| ${label} | ${cpu.med.toFixed(1)} | ${fmt((cpu.med / n) * 1e6)} | — |`;
+  });
+  const errors = runs.flatMap((r) => Object.entries(r.errors).map(([e, c]) => `${c} × ${e}`));
+  const table = [
+    '| figure | median | min – max |',
+    '|---|---:|---:|',
+    ...figures,
+    `| records sent / accepted / visible / **missing** (all runs) | ${fmt(sum((r) => r.sent))} / ${fmt(sum((r) => r.accepted))} / ${fmt(sum((r) => r.seen))} / **${fmt(sum((r) => r.missing))}** | |`,
+  ].join('\n');
+  const procTable = [
+    '| process | CPU s in the window (median) | CPU ms per 1k records | peak RSS MiB (median, min – max) |',
+    '|---|---:|---:|---:|',
+    ...procRows,
+    ...pgRows,
+  ].join('\n');
+  log(`\n${table}\n\n${procTable}`);
+  return `<!-- freshness:begin -->
+Measured ${new Date().toISOString().slice(0, 16)}Z: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, Kafka ${settings.kafkaVersion} (KRaft, single node), Apicurio Registry ${settings.apicurioVersion}.
+Single canonical citizens POSTed to http-ingest at ${fmt(FRESH_RATE)} records/s for ${FRESH_SECONDS} s (${fmt(n)} records, each a new person with its own valid personal number) per run, ${runs.length} run(s)${runs.length === 1 ? ' — **N=1: min = max = median; not a measurement to quote**' : ', each figure the median with min – max over runs'}; observations topic ${PARTITIONS} partitions, master topics 3, ${BATCH} messages per batch in both consumers; drain bound ${FRESH_DRAIN_S} s.
+Load average (1/5/15 min, from /proc/loadavg) — ${loads.join('; ')}.
+
+${table}
+
+Target p99 ≤ ${fmt(FRESH_TARGET_P99_MS)} ms: **${met ? 'met' : 'not met'}** (median p99 ${fmt(p99.med)} ms${runs.length > 1 ? `, runs ${fmt(p99.min)} – ${fmt(p99.max)} ms` : ''}).
+${lost ? `\n**✗ Error: ${fmt(sum((r) => r.missing))} accepted record(s) never became visible within ${FRESH_DRAIN_S} s after the last send, ${fmt(sum((r) => r.rejected))} not accepted${errors.length ? ` (${errors.join(', ')})` : ''}. Their freshness is unknown, so the percentiles above leave them out and understate it.**\n` : '\nEvery accepted record became visible; none was rejected.\n'}
+${procTable}
+
+Command: \`npm run bench --${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\` (freshness settings in effect: \`--runs ${RUNS} --fresh-rate ${FRESH_RATE} --fresh-seconds ${FRESH_SECONDS} --fresh-drain ${FRESH_DRAIN_S}\`)
+<!-- freshness:end -->`;
+}
+
+/** Replace the text between `begin` and `end` markers of OUT (or append it). */
+function writeSection(section: string, marker: string): void {
   mkdirSync(dirname(OUT), { recursive: true });
   const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-  const re = /<!-- measured:begin -->[\s\S]*<!-- measured:end -->/;
+  const re = new RegExp(`<!-- ${marker}:begin -->[\\s\\S]*<!-- ${marker}:end -->`);
   const next = re.test(previous)
-    ? previous.replace(re, measured)
-    : `${previous}${previous ? '\n' : ''}${measured}\n`;
+    ? previous.replace(re, () => section)
+    : `${previous}${previous ? '\n' : ''}${section}\n`;
   writeFileSync(OUT, next);
-  log(`\nwrote ${OUT}`);
+  log(`\nwrote ${OUT} (${marker})`);
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e: unknown) => {
     process.stderr.write(`✗ ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);

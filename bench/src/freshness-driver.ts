@@ -1,0 +1,114 @@
+/**
+ * The freshness path's load driver (started by side-by-side.bench.ts as its own process, so its
+ * event loop and CPU are its own): POSTs single canonical citizens to http-ingest at a fixed rate,
+ * open loop — record i is sent at start + i / rate whatever the answers of earlier ones — and writes
+ * when each was sent, its status and its acknowledgement time to a JSON file. Prints counts only.
+ *
+ *   node --import tsx bench/src/freshness-driver.ts --url U --key K --rate 500 --seconds 30
+ *        --tag T --first 0 --out FILE
+ */
+import { Agent, request } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { citizenRecord, epochMs, type DriverResult } from './freshness.js';
+
+function opt(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i > 0 ? process.argv[i + 1] : undefined;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+const URL_ = new URL(opt('url'));
+const KEY = opt('key');
+const RATE = Number(opt('rate'));
+const SECONDS = Number(opt('seconds'));
+const TAG = opt('tag');
+const FIRST = Number(opt('first'));
+const OUT = opt('out');
+const N = Math.round(RATE * SECONDS);
+
+const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+const sentAt = new Array<number>(N).fill(NaN);
+const status = new Array<number>(N).fill(0);
+const ackMs = new Array<number>(N).fill(NaN);
+const errors: Record<string, number> = {};
+let answered = 0;
+let maxLag = 0;
+
+function send(i: number): void {
+  const t = epochMs();
+  const body = JSON.stringify(citizenRecord(FIRST + i, TAG, new Date(t).toISOString()));
+  sentAt[i] = t;
+  const req = request(
+    URL_,
+    {
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-api-key': KEY,
+      },
+    },
+    (res) => {
+      res.resume();
+      res.once('end', () => {
+        status[i] = res.statusCode ?? 0;
+        ackMs[i] = epochMs() - t;
+        if (status[i] !== 200) errors[`HTTP ${status[i]}`] = (errors[`HTTP ${status[i]}`] ?? 0) + 1;
+        answered++;
+      });
+    },
+  );
+  req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
+  req.once('error', (e) => {
+    errors[e.message] = (errors[e.message] ?? 0) + 1;
+    answered++;
+  });
+  req.end(body);
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now() + 20;
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(N, Math.floor(((now - t0) * RATE) / 1000) + 1);
+      for (; next < due; next++) {
+        maxLag = Math.max(maxLag, now - (t0 + (next * 1000) / RATE));
+        send(next);
+      }
+      if (next >= N) resolve();
+      else setTimeout(tick, Math.max(0, t0 + (next * 1000) / RATE - performance.now()));
+    };
+    setTimeout(tick, 20);
+  });
+  const until = performance.now() + 90_000;
+  while (answered < N && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
+  const first = sentAt[0] ?? NaN;
+  const last = sentAt[N - 1] ?? NaN;
+  const result: DriverResult = {
+    rate: RATE,
+    seconds: SECONDS,
+    sentAt,
+    status,
+    ackMs,
+    errors,
+    achievedRate: N > 1 ? ((N - 1) / (last - first)) * 1000 : NaN,
+    maxScheduleLagMs: maxLag,
+  };
+  writeFileSync(OUT, JSON.stringify(result));
+  const ok = status.filter((s) => s === 200).length;
+  process.stdout.write(
+    `driver: ${N} sent at ${result.achievedRate.toFixed(0)}/s, ${ok} accepted, ${N - answered} unanswered, max schedule lag ${maxLag.toFixed(0)} ms\n`,
+  );
+  agent.destroy();
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
