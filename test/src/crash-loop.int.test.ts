@@ -6,8 +6,7 @@ import { TestHub } from './support/hub.js';
 import { CHAOS, SEED, runs } from './support/hostile.js';
 import { assertNoLeaks } from './support/leaks.js';
 import { rng } from './support/rng.js';
-import type { ServiceProcess } from './support/stack.js';
-import { waitReady } from './support/stack.js';
+import { kill9AndRestart, waitReady } from './support/stack.js';
 
 /**
  * ARCHITECTURE §9.1 and §9.3 under crashes (issue 11, task 3): a department pushes citizens to the
@@ -51,12 +50,6 @@ const citizen = (i: number) => ({
   dateOfBirth: '05/03/1985',
   sex: 'MALE',
 });
-
-async function kill9AndRestart(proc: ServiceProcess, readyUrl: string): Promise<void> {
-  await proc.stop('SIGKILL', 10_000);
-  proc.start();
-  await waitReady(proc, readyUrl, 180_000);
-}
 
 describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
   const stats = {

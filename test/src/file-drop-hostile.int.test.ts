@@ -18,13 +18,15 @@ import { TestHub } from './support/hub.js';
 import { SEED } from './support/hostile.js';
 import { assertNoLeaks } from './support/leaks.js';
 import { rng } from './support/rng.js';
-import { CONFIG_DIR, LOG_DIR, ServiceProcess, freePort, runCli, script, waitReady } from './support/stack.js';
+import { startConnector } from './support/polling.js';
+import { CONFIG_DIR, type ServiceProcess } from './support/stack.js';
 import { zipBomb } from './support/zip.js';
 
 /**
  * ARCHITECTURE §9.2 for file drops (issue 11, task 2): hostile files dropped between two good ones —
  * odd and path-like names, a symlink pointing outside the folder, invalid encodings, a truncated
- * XLSX and a zip bomb disguised as .xlsx — are each moved out of the way (failed/ with a reason,
+ * XLSX, zip bombs disguised as .xlsx and a workbook over the size limit — are each moved out of the
+ * way (failed/ with a reason; spreadsheets refused from their zip directory, never expanded,
  * or processed/ when only the name was odd), nothing is written outside the drop folder, the
  * connector keeps running, and the good files around them are still published.
  */
@@ -42,7 +44,6 @@ const csv = (prefix: string, n: number) =>
 let wrapper: string;
 let drop: string;
 let proc: ServiceProcess;
-let dbUrl: string;
 
 /** A valid XLSX of the same export (exceljs, the library the connector reads with). */
 async function xlsx(prefix: string, n: number): Promise<Buffer> {
@@ -61,6 +62,17 @@ async function xlsx(prefix: string, n: number): Promise<Buffer> {
     ]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
+
+/** Small enough for a test file to exceed with a real workbook (the default allows 200 MB expanded). */
+const XLSX_LIMITS = { maxUncompressedBytes: 4 * 1024 * 1024, maxCompressionRatio: 200 };
+/** How each refused spreadsheet must be refused (the code is in its dead letter). */
+const XLSX_REFUSALS: Record<string, string> = {
+  'truncated.xlsx': 'XLSX_MALFORMED',
+  'not-a-zip.xlsx': 'XLSX_MALFORMED',
+  'bomb.xlsx': 'XLSX_TOO_LARGE',
+  'small-bomb.xlsx': 'XLSX_COMPRESSION_RATIO',
+  'many-rows.xlsx': 'XLSX_TOO_LARGE',
+};
 
 /** Files in drop order: [name, content, expected outcome]. */
 type Outcome = 'processed' | 'failed' | 'ignored';
@@ -102,10 +114,14 @@ beforeAll(async () => {
       Buffer.from(`${HEADER}\nENC2-0,\u0000\u0000,01/01/1960,Nữ,008160000001,x,Đang hưởng\n`),
       'processed',
     ],
-    // spreadsheets: truncated, and a zip bomb (256 MB of spaces in ~250 kB) disguised as .xlsx
+    // spreadsheets: truncated, not a zip, a zip bomb (256 MB of spaces in ~250 kB) disguised as
+    // .xlsx, a small bomb (3 MB in ~3 kB: under the size limit, over the ratio limit), and a real
+    // workbook too big for this connector's XLSX_LIMITS (many rows)
     ['truncated.xlsx', good.subarray(0, Math.floor(good.length / 2)), 'failed'],
     ['not-a-zip.xlsx', Buffer.from(csv('ENC3', 2)), 'failed'],
     ['bomb.xlsx', await zipBomb('xl/worksheets/sheet1.xml', 256 * 1024 * 1024), 'failed'],
+    ['small-bomb.xlsx', await zipBomb('xl/worksheets/sheet1.xml', 3 * 1024 * 1024), 'failed'],
+    ['many-rows.xlsx', await xlsx('BIG', 25_000), 'failed'],
     ['good-last.xlsx', await xlsx('GOOD2', 5), 'processed'],
   ];
   const t0 = Date.now() / 1000 - 3600;
@@ -117,8 +133,6 @@ beforeAll(async () => {
   });
   writeFileSync(join(wrapper, 'secret-outside.csv'), csv('OUTSIDE', 3));
 
-  dbUrl = await hub.dbs.create('connectors');
-  const ops = await freePort();
   const config = join(CONFIG_DIR, `filedrop-${hub.run}.json`);
   mkdirSync(CONFIG_DIR, { recursive: true });
   writeFileSync(
@@ -137,6 +151,7 @@ beforeAll(async () => {
         include: ['*.csv', '*.xlsx'],
         minAgeMs: 0,
         softDelete: { column: 'Trạng thái', deletedValues: ['Thôi hưởng'] },
+        xlsx: XLSX_LIMITS,
       },
       mapping: {
         entity: 'citizen',
@@ -151,27 +166,10 @@ beforeAll(async () => {
       },
     }),
   );
-  const env = hub.envFor('connectors/file-drop', {
-    CONNECTOR_DATABASE_URL: dbUrl,
-    CONNECTOR_CONFIG: config,
-    OPS_PORT: String(ops),
-    OPS_HOST: '127.0.0.1',
-    REGISTER_SCHEMAS: 'true',
-    ENSURE_TOPICS: 'false',
-    CONNECTOR_STATUS_TOPIC: hub.topics.status,
+  ({ proc } = await startConnector(hub, 'connectors/file-drop', config, {
     // A production-like heap bound, so that a bomb shows as what it would do there.
     NODE_OPTIONS: '--max-old-space-size=1024',
-  });
-  runCli(script('connectors/file-drop'), ['migrate'], env);
-  proc = new ServiceProcess(
-    'file-drop',
-    script('connectors/file-drop'),
-    env,
-    join(LOG_DIR, `filedrop-${hub.run}-file-drop.log`),
-  );
-  hub.procs.push(proc);
-  proc.start();
-  await waitReady(proc, `http://127.0.0.1:${ops}/healthz`);
+  }));
 }, 300_000);
 
 afterAll(async () => {
@@ -233,6 +231,18 @@ describe('hostile files in a drop folder (ARCHITECTURE §9.2)', () => {
         reasons.some((r) => r.includes(name) || r.includes(JSON.stringify(name).slice(1, -1))),
         `a dead letter for ${name}: ${reasons.join(' | ').slice(0, 2000)}`,
       ).toBe(true);
+
+    // Spreadsheets are refused for what is wrong with them, before exceljs expands anything:
+    // Vietnamese first, then English; never exceljs's "Cannot set properties of undefined".
+    for (const [name, code] of Object.entries(XLSX_REFUSALS)) {
+      const reason = reasons.find((r) => r.includes(name)) ?? '';
+      expect(reason, `${name} refused as ${code}`).toContain(code);
+      expect(reason).toMatch(/tệp \.xlsx .* \/ (the|an entry of the) \.xlsx/);
+      expect(reason).not.toContain('Cannot set properties');
+    }
+    for (const name of ['bomb.xlsx', 'small-bomb.xlsx', 'many-rows.xlsx'])
+      expect(reasons.find((r) => r.includes(name))).toContain('it was not expanded');
+    expect(log).not.toContain('file_unreadable');
 
     // The good records were published, the symlinked file outside was not.
     const published = (await readTopic(hub.kafka, hub.topics.obsCitizen)).map(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { connectorConfigSchema } from '@hub/connector-runtime';
+import { DEFAULT_XLSX_LIMITS } from './xlsx-guard.js';
 
 const EnvName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an UPPER_SNAKE environment variable name');
 
@@ -27,9 +28,19 @@ export const FileDropSourceShape = {
     .strict()
     .default({ delimiter: ',', encoding: 'auto' }),
   xlsx: z
-    .object({ sheet: z.string().min(1).optional() })
+    .object({
+      sheet: z.string().min(1).optional(),
+      /**
+       * Refuse a workbook (→ failed/, without expanding it) whose zip entries declare more than this
+       * many bytes in all, more than `maxEntries` entries, or an entry of 1 MiB or more compressed
+       * more than `maxCompressionRatio`:1 (zip bombs). Exceljs expands the whole workbook in memory.
+       */
+      maxUncompressedBytes: z.number().int().min(1).default(DEFAULT_XLSX_LIMITS.maxUncompressedBytes),
+      maxCompressionRatio: z.number().min(1).default(DEFAULT_XLSX_LIMITS.maxCompressionRatio),
+      maxEntries: z.number().int().min(1).default(DEFAULT_XLSX_LIMITS.maxEntries),
+    })
     .strict()
-    .default({}),
+    .default({ ...DEFAULT_XLSX_LIMITS }),
   /** Row number of the header (1-based); data follows it. */
   headerRow: z.number().int().min(1).default(1),
   /** Repair TCVN3 / VNI / mojibake per field (and in headers) when the detector is confident enough. */

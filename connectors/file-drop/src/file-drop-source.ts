@@ -8,6 +8,7 @@ import type { Logger } from '@hub/log';
 import { FileLedger } from './file-ledger.js';
 import { alignColumns, checkHeader, parseCsv, parseXlsx, type ParsedFile } from './parse.js';
 import type { FileDropSourceConfig } from './config.js';
+import { XlsxRefusedError } from './xlsx-guard.js';
 
 /** Position in the file being read: its name and content hash, the last line handed on. */
 export interface FileCursor {
@@ -246,6 +247,7 @@ export class FileDropSource implements PollSource {
       try {
         parsed = await this.parse(c.name, file.bytes);
       } catch (e) {
+        if (e instanceof XlsxRefusedError) return this.refuse(c.name, file, e.code, e.problem, e.hint);
         return this.refuse(
           c.name,
           file,

@@ -75,7 +75,7 @@ describe('XLSX', () => {
     sheet.addRow([]);
     sheet.addRow(['B2', 'Ma Thị Bích', 750000]);
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
-    const parsed = await parseXlsx(bytes, { ...opts, xlsx: { sheet: 'DanhSachChiTra' } });
+    const parsed = await parseXlsx(bytes, { ...opts, xlsx: { ...opts.xlsx, sheet: 'DanhSachChiTra' } });
     expect(parsed.rows).toEqual([
       { line: 2, data: { 'Mã đối tượng': 'B1', 'Họ và tên': 'Nguyễn Văn A', 'Mức hưởng': 500000 } },
       { line: 4, data: { 'Mã đối tượng': 'B2', 'Họ và tên': 'Ma Thị Bích', 'Mức hưởng': 750000 } },

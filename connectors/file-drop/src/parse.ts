@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { decodeFile, repairField, type FileEncoding } from './encoding.js';
 import type { Mapping } from '@hub/connector-runtime';
 import type { FileDropSourceConfig } from './config.js';
+import { checkXlsxArchive } from './xlsx-guard.js';
 
 export interface ParsedRow {
   /** Line (CSV) or row (XLSX) number in the file, 1-based. */
@@ -138,6 +139,8 @@ function cellValue(v: unknown, fix: Repairer): unknown {
 
 /** An XLSX workbook: the named sheet (or the first), header on `headerRow`. */
 export async function parseXlsx(bytes: Buffer, opts: ParseOptions): Promise<ParsedFile> {
+  // Before exceljs expands anything: refuse zip bombs, oversized and non-zip files (XlsxRefusedError).
+  await checkXlsxArchive(bytes, opts.xlsx);
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   const sheet = opts.xlsx.sheet ? workbook.getWorksheet(opts.xlsx.sheet) : workbook.worksheets[0];

@@ -26,8 +26,8 @@ export function backoffDelay(
 export interface RetryOptions extends BackoffOptions {
   /** Total attempts including the first. */
   readonly attempts: number;
-  /** Only errors for which this returns true are retried; others are thrown at once. */
-  readonly retryIf: (error: unknown) => boolean;
+  /** Only errors for which this returns true are retried; others are thrown at once. `attempt` is 0 for the first failure. */
+  readonly retryIf: (error: unknown, attempt: number) => boolean;
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void | Promise<void>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -42,7 +42,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
     try {
       return await fn(attempt);
     } catch (error) {
-      if (attempt + 1 >= opts.attempts || !opts.retryIf(error)) throw error;
+      if (attempt + 1 >= opts.attempts || !opts.retryIf(error, attempt)) throw error;
       const delay = backoffDelay(attempt, opts, opts.random);
       await opts.onRetry?.(error, attempt + 1, delay);
       await sleep(delay);

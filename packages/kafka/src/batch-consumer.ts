@@ -9,6 +9,12 @@ import type { InputDefinition } from './consumer.js';
 import type { DeadLetterWriter, OriginalMessage } from './dead-letter.js';
 import { HEADERS, readHeaders, type Headers } from './headers.js';
 import { deadLetterFor, isPoison } from './outcome.js';
+import {
+  classifyHandlerError,
+  isolatePoison,
+  shouldRetryBatch,
+  type HandlerFailure,
+} from './poison-batch.js';
 import type { SchemaRegistry } from './schema-registry.js';
 
 /**
@@ -27,6 +33,15 @@ import type { SchemaRegistry } from './schema-registry.js';
  * covers their offset is handed over, so an offset stored by the caller never skips an unsaved
  * message. A crash between the two may dead-letter a message twice (at-least-once into the DLQ;
  * readers dedupe on the `hub-dlq-source` header).
+ *
+ * A handler failure is classified (`classifyHandlerError`): an outage is retried with backoff, then
+ * the partition is paused and resumed later, as before. A record that can never be stored (a
+ * PostgreSQL data error, SQLSTATE class 22, 23 or 54, or a `PoisonMessageError`/`ValidationError`
+ * thrown by the handler) would fail its batch forever and block the partition, so the batch is split
+ * in halves (`isolatePoison`) down to that record, which is dead-lettered with the reason
+ * `DATABASE_REJECTED` (or the poison error's own) and an error naming its offset and event id; every
+ * other record is handed over once, each half storing its own offset with its effects. `handleBatch`
+ * may therefore be called with a sub-range of a chunk, or with no messages but an offset to store.
  */
 export interface DecodedMessage<T> {
   readonly topic: string;
@@ -83,6 +98,8 @@ export interface BatchConsumerStats {
   retries: number;
   blocked: number;
   seeks: number;
+  /** Chunks bisected to isolate a record that fails on its own. */
+  bisections: number;
 }
 
 export class BatchConsumer<T> {
@@ -103,6 +120,7 @@ export class BatchConsumer<T> {
     retries: 0,
     blocked: 0,
     seeks: 0,
+    bisections: 0,
   };
 
   constructor(private readonly opts: BatchConsumerOptions<T>) {
@@ -237,47 +255,114 @@ export class BatchConsumer<T> {
     heartbeat: () => Promise<void>,
   ): Promise<boolean> {
     const firstOffset = chunk[0]?.offset ?? '0';
-    const nextOffset = (BigInt(chunk[chunk.length - 1]?.offset ?? '0') + 1n).toString();
     const retryOpts = this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 };
-    try {
-      await retry(
-        async () => {
-          const messages = await this.decodeAll(topic, partition, chunk);
-          await this.opts.handleBatch({
-            topic,
-            partition,
-            messages,
-            firstOffset,
-            nextOffset,
-            deadLetter: (m, reason, error) => this.writeDeadLetter(m.original, reason, error),
-          });
-          this.stats.batches++;
-          this.stats.messages += chunk.length;
+    // Transient failures (outages, serialization failures, deadlocks) are retried with backoff;
+    // record-level ones (a PostgreSQL data error, a poison message) would fail the same way forever.
+    const withRetry = (slice: KafkaMessage[], excluded: ReadonlySet<number> = new Set()) =>
+      retry(() => this.handleSlice(topic, partition, slice, excluded), {
+        ...retryOpts,
+        jitter: 0.5,
+        retryIf: (e, attempt) => !this.stopping && shouldRetryBatch(classifyHandlerError(e), attempt),
+        onRetry: async (e, attempt, delayMs) => {
+          this.stats.retries++;
+          this.lastError = classifyHandlerError(e).description;
+          this.logger.warn(
+            { topic, partition, firstOffset: slice[0]?.offset, attempt, delayMs, err: this.lastError },
+            'batch_retry',
+          );
+          await heartbeat();
         },
-        {
-          ...retryOpts,
-          jitter: 0.5,
-          retryIf: () => !this.stopping,
-          onRetry: async (e, attempt, delayMs) => {
-            this.stats.retries++;
-            this.lastError = errorMessage(e);
-            this.logger.warn(
-              { topic, partition, firstOffset, attempt, delayMs, err: this.lastError },
-              'batch_retry',
+      });
+    try {
+      try {
+        await withRetry(chunk);
+      } catch (e) {
+        const failure = classifyHandlerError(e);
+        if (failure.kind !== 'record' || this.stopping) throw e;
+        // Some record of this chunk can never be stored: find it by bisection, dead-letter it and
+        // commit the others (each committed half stores its own offset with its effects).
+        this.stats.bisections++;
+        this.logger.warn(
+          { topic, partition, firstOffset, messages: chunk.length, err: failure.description },
+          'batch_bisect',
+        );
+        await isolatePoison({
+          count: chunk.length,
+          failure,
+          classify: classifyHandlerError,
+          attempt: async (from, to, excluded) => {
+            await withRetry(
+              chunk.slice(from, to),
+              new Set([...excluded].filter((i) => i >= from && i < to).map((i) => i - from)),
             );
             await heartbeat();
           },
-        },
-      );
+          deadLetter: (index, why) => this.deadLetterRecord(topic, partition, chunk[index], why),
+        });
+      }
       return true;
     } catch (e) {
-      this.lastError = errorMessage(e);
+      this.lastError = classifyHandlerError(e).description;
       // The stored position is unknown after a failure (the transaction may or may not have
       // committed before the connection dropped): reload it before reading again.
       this.positions.delete(`${topic}/${partition}`);
       if (!this.stopping) this.block(topic, partition, firstOffset);
       return false;
     }
+  }
+
+  /**
+   * One `handleBatch` call (one transaction) for `slice`: its offsets from the first message to one
+   * past the last, its decoded messages except the `excluded` indices (already dead-lettered).
+   */
+  private async handleSlice(
+    topic: string,
+    partition: number,
+    slice: KafkaMessage[],
+    excluded: ReadonlySet<number>,
+  ): Promise<void> {
+    const firstOffset = slice[0]?.offset ?? '0';
+    const nextOffset = (BigInt(slice[slice.length - 1]?.offset ?? '0') + 1n).toString();
+    const messages = await this.decodeAll(
+      topic,
+      partition,
+      slice.filter((_, i) => !excluded.has(i)),
+    );
+    await this.opts.handleBatch({
+      topic,
+      partition,
+      messages,
+      firstOffset,
+      nextOffset,
+      deadLetter: (m, reason, error) => this.writeDeadLetter(m.original, reason, error),
+    });
+    this.stats.batches++;
+    this.stats.messages += slice.length;
+  }
+
+  /** Dead-letter a record that failed alone, naming it (offset, event id) and what PostgreSQL said. */
+  private async deadLetterRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage | undefined,
+    failure: Extract<HandlerFailure, { kind: 'record' }>,
+  ): Promise<void> {
+    if (message === undefined) throw new Error('bisection pointed outside the batch');
+    const original = originalOf(topic, partition, message);
+    let eventId: string | undefined;
+    try {
+      const decoded = await this.codecs.get(topic)?.decode(message.value);
+      const id = (decoded?.value as { eventId?: unknown } | undefined)?.eventId;
+      if (typeof id === 'string') eventId = id;
+    } catch {
+      // Undecodable: the offset alone names it.
+    }
+    const which = `${topic}/${partition}/${message.offset}${eventId !== undefined ? ` (event ${eventId})` : ''}`;
+    await this.writeDeadLetter(
+      original,
+      failure.reason,
+      `record ${which} fails on its own, the rest of its batch was stored: ${failure.description}`,
+    );
   }
 
   private async decodeAll(
@@ -289,15 +374,8 @@ export class BatchConsumer<T> {
     if (!codec) throw new Error(`no reader schema for topic ${topic}`);
     const out: DecodedMessage<T>[] = [];
     for (const message of chunk) {
-      const headers = readHeaders(message.headers);
-      const original: OriginalMessage = {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        headers,
-      };
+      const original = originalOf(topic, partition, message);
+      const { headers } = original;
       try {
         const { schemaId, value } = await codec.decode(message.value);
         out.push({
@@ -345,6 +423,17 @@ export class BatchConsumer<T> {
     timer.unref();
     this.paused.set(key, timer);
   }
+}
+
+function originalOf(topic: string, partition: number, message: KafkaMessage): OriginalMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: readHeaders(message.headers),
+  };
 }
 
 /**

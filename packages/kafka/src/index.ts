@@ -9,3 +9,4 @@ export * from './dead-letter.js';
 export * from './consumer.js';
 export * from './admin.js';
 export * from './batch-consumer.js';
+export { classifyHandlerError, describePgError, shouldRetryBatch, RACE_RETRIES, type HandlerFailure } from './poison-batch.js';

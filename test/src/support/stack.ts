@@ -163,6 +163,13 @@ export async function waitReady(proc: ServiceProcess, url: string, timeoutMs = 1
   }
 }
 
+/** kill -9 a process (no shutdown hook runs), start it again and wait until `readyUrl` answers 200. */
+export async function kill9AndRestart(proc: ServiceProcess, readyUrl: string): Promise<void> {
+  await proc.stop('SIGKILL', 10_000);
+  proc.start();
+  await waitReady(proc, readyUrl, 180_000);
+}
+
 export const script = (workspace: string, file = 'main.js'): string => join(ROOT, workspace, 'dist', file);
 
 /** Every log file this suite's processes wrote. */
