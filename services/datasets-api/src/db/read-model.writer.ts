@@ -3,6 +3,9 @@ import { aliasKeysOf, columnsOf, decide, type Decision, type GoldenValue, type M
 import type { Dataset } from '../domain/scopes.js';
 import { CHANGES_LOCK_ID, CLEARED, TABLE } from './tables.js';
 
+/** Rows per statement of the set-based path (bounded bind parameters). */
+const WRITE_CHUNK = 500;
+
 export type IgnoreReason = Extract<Decision, { kind: 'ignore' }>['reason'];
 
 export interface ApplyStats {
@@ -41,7 +44,14 @@ export class ReadModelWriter {
     return new Map(rows.map((r) => [r.partition, String(r.next_offset)]));
   }
 
-  async applyBatch(position: BatchPosition, changes: readonly OffsetChange[]): Promise<ApplyStats> {
+  /**
+   * Apply one consumed batch (one partition of one master topic) in one transaction. Set-based: the
+   * states of every record the batch touches are read in one query, the decisions are taken in memory
+   * in offset order, and the rows, aliases and change-feed rows are written with one statement each
+   * (`mode: 'per-record'` keeps the statement-per-message reference path, which the equivalence test
+   * compares against). Tombstones, rare, are applied one by one between the set-based segments.
+   */
+  async applyBatch(position: BatchPosition, changes: readonly OffsetChange[], mode: 'set' | 'per-record' = 'set'): Promise<ApplyStats> {
     return this.db.transaction(async (trx) => {
       // Sequence numbers of the change table are handed out in commit order (see CHANGES_LOCK_ID).
       await trx.raw('select pg_advisory_xact_lock(?)', [CHANGES_LOCK_ID]);
@@ -49,10 +59,12 @@ export class ReadModelWriter {
       const stored = (await trx('consumer_offsets').where(key).forUpdate().first()) as { next_offset: string } | undefined;
       const from = stored ? BigInt(stored.next_offset) : -1n;
       const stats: ApplyStats = { applied: 0, ignored: {}, feedRows: 0 };
-      for (const change of changes) {
-        // Another instance may have stored this partition further while we held a stale assignment.
-        if (BigInt(change.offset) < from) continue;
-        await this.applyOne(trx, change, stats);
+      // Another instance may have stored this partition further while we held a stale assignment.
+      const todo = changes.filter((change) => BigInt(change.offset) >= from);
+      if (mode === 'per-record') {
+        for (const change of todo) await this.applyOne(trx, change, stats);
+      } else {
+        await this.applySet(trx, todo, stats);
       }
       if (BigInt(position.nextOffset) > from) {
         await trx('consumer_offsets')
@@ -62,6 +74,76 @@ export class ReadModelWriter {
       }
       return stats;
     });
+  }
+
+  private async applySet(trx: Knex.Transaction, changes: readonly OffsetChange[], stats: ApplyStats): Promise<void> {
+    const datasets = new Set(changes.map((c) => c.dataset));
+    for (const dataset of datasets) {
+      const mine = changes.filter((c) => c.dataset === dataset);
+      const ids = new Set<string>();
+      for (const c of mine) {
+        ids.add(c.masterId);
+        if (c.value && 'mergedFrom' in c.value) for (const id of c.value.mergedFrom) ids.add(id);
+      }
+      const states = await this.statesOf(trx, dataset, [...ids]);
+      const pending = new PendingWrites(dataset);
+      for (const change of mine) {
+        const decision = decide(states.get(change.masterId), change);
+        if (decision.kind === 'ignore') {
+          stats.ignored[decision.reason] = (stats.ignored[decision.reason] ?? 0) + 1;
+          continue;
+        }
+        stats.applied++;
+        if (change.value === null) {
+          // A tombstone looks for the survivor among the written rows: write what is pending first.
+          await pending.flush(trx, stats);
+          await this.applyTombstone(trx, change, states.get(change.masterId), stats);
+          const after = await this.stateOf(trx, dataset, change.masterId);
+          if (after) states.set(change.masterId, after);
+          continue;
+        }
+        const value = change.value;
+        const deleted = value.change === 'DELETED';
+        const occurredAt = new Date(value.occurredAt);
+        pending.record({
+          master_id: value.masterId,
+          version: value.version,
+          state: deleted ? 'DELETED' : 'LIVE',
+          merged_into: null,
+          change: value.change,
+          record: deleted ? null : JSON.stringify(value),
+          ...(deleted ? CLEARED[dataset] : columnsOf(dataset, value)),
+          occurred_at: occurredAt,
+        }, deleted ? [] : aliasKeysOf(dataset, value), { version: value.version, change: value.change, merged_into: null, occurred_at: occurredAt });
+        states.set(value.masterId, { version: value.version, state: deleted ? 'DELETED' : 'LIVE', mergedInto: null });
+        const absorbed = 'mergedFrom' in value ? value.mergedFrom.filter((id) => id !== value.masterId) : [];
+        for (const id of absorbed) {
+          const existing = states.get(id);
+          if (existing?.state === 'MERGED' && existing.mergedInto === value.masterId) continue;
+          const version = existing?.version ?? 0;
+          pending.record(
+            { master_id: id, version, state: 'MERGED', merged_into: value.masterId, change: 'DELETED', record: null, ...CLEARED[dataset], occurred_at: occurredAt },
+            [],
+            { version, change: 'DELETED', merged_into: value.masterId, occurred_at: occurredAt },
+          );
+          states.set(id, { version, state: 'MERGED', mergedInto: value.masterId });
+        }
+      }
+      await pending.flush(trx, stats);
+    }
+  }
+
+  /** Stored states of the given records, locked for this transaction, in one query. */
+  private async statesOf(trx: Knex.Transaction, dataset: Dataset, ids: readonly string[]): Promise<Map<string, StoredState>> {
+    const states = new Map<string, StoredState>();
+    for (let i = 0; i < ids.length; i += WRITE_CHUNK) {
+      const rows = (await trx(TABLE[dataset])
+        .select('master_id', 'version', 'state', 'merged_into')
+        .whereRaw('master_id = any(?::text[])', [ids.slice(i, i + WRITE_CHUNK)])
+        .forUpdate()) as { master_id: string; version: string; state: StoredState['state']; merged_into: string | null }[];
+      for (const r of rows) states.set(r.master_id, { version: Number(r.version), state: r.state, mergedInto: r.merged_into });
+    }
+    return states;
   }
 
   private async stateOf(trx: Knex.Transaction, dataset: Dataset, masterId: string): Promise<StoredState | undefined> {
@@ -154,5 +236,57 @@ export class ReadModelWriter {
   ): Promise<void> {
     await trx('changes').insert(row);
     stats.feedRows++;
+  }
+}
+
+interface FeedFields {
+  version: number;
+  change: string;
+  merged_into: string | null;
+  occurred_at: Date | null;
+}
+
+/**
+ * The writes of a run of applied golden records, in offset order: the last row and alias set of each
+ * record (a record changed twice in a batch is written once, as it ends), and one change-feed row per
+ * applied change, inserted in order (a multi-row INSERT takes sequence values in row order, and the
+ * advisory lock makes that the commit order).
+ */
+class PendingWrites {
+  private rows = new Map<string, Record<string, unknown>>();
+  private aliases = new Map<string, readonly string[]>();
+  private feedRows: Record<string, unknown>[] = [];
+
+  constructor(private readonly dataset: Dataset) {}
+
+  record(row: Record<string, unknown> & { master_id: string }, aliasKeys: readonly string[], feed: FeedFields): void {
+    this.rows.delete(row.master_id); // keep insertion order = order of the last change
+    this.rows.set(row.master_id, row);
+    this.aliases.set(row.master_id, aliasKeys);
+    this.feedRows.push({ dataset: this.dataset, master_id: row.master_id, ...feed });
+  }
+
+  async flush(trx: Knex.Transaction, stats: ApplyStats): Promise<void> {
+    if (this.feedRows.length === 0) return;
+    const table = TABLE[this.dataset];
+    const rows = [...this.rows.values()].map((r) => ({ ...r, updated_at: trx.fn.now() }));
+    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+      await trx(table).insert(rows.slice(i, i + WRITE_CHUNK)).onConflict('master_id').merge();
+    }
+    const ids = [...this.aliases.keys()];
+    for (let i = 0; i < ids.length; i += WRITE_CHUNK) {
+      await trx('identifier_aliases').where({ dataset: this.dataset }).whereRaw('master_id = any(?::text[])', [ids.slice(i, i + WRITE_CHUNK)]).delete();
+    }
+    const aliasRows = [...this.aliases].flatMap(([master_id, keys]) => keys.map((alias_key) => ({ dataset: this.dataset, alias_key, master_id })));
+    for (let i = 0; i < aliasRows.length; i += WRITE_CHUNK) {
+      await trx('identifier_aliases').insert(aliasRows.slice(i, i + WRITE_CHUNK)).onConflict(['dataset', 'alias_key', 'master_id']).ignore();
+    }
+    for (let i = 0; i < this.feedRows.length; i += WRITE_CHUNK) {
+      await trx('changes').insert(this.feedRows.slice(i, i + WRITE_CHUNK));
+    }
+    stats.feedRows += this.feedRows.length;
+    this.rows = new Map();
+    this.aliases = new Map();
+    this.feedRows = [];
   }
 }
