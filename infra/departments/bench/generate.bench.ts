@@ -3,7 +3,8 @@
  * five departments' records with noise, truth file, JSONL on disk) and the world alone.
  * Run: `npm run bench -w @hub/departments` (200,000 people) or with BENCH_PEOPLE=2000000;
  * BENCH_WORKERS=N renders in N worker threads (default 2; 0 = the main thread only);
- * BENCH_MODE=world|dataset|both (default both).
+ * BENCH_MODE=world|dataset|both (default both); BENCH_WORLD=0 writes the dataset without
+ * world/*.jsonl (`generate --no-world`).
  * Prints one JSON line per measurement: wall time, CPU time of the whole process (all threads),
  * peak RSS of the whole process (worker threads included: they share it) and the load average
  * before and after, since other work on the machine changes wall time a lot. See BENCHMARK.md.
@@ -18,6 +19,7 @@ import { writeDataset } from '../src/dataset/write-dataset.js';
 const people = Number(process.env.BENCH_PEOPLE ?? 200_000);
 const mode = process.env.BENCH_MODE ?? 'both';
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
+const world = process.env.BENCH_WORLD !== '0';
 
 let peak = 0;
 const sampler = setInterval(() => {
@@ -111,9 +113,11 @@ if (mode === 'both' || mode === 'dataset') {
     const loadBefore = load();
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const manifest = await writeDataset({ seed: 1, people }, dir, undefined, { workers });
-    report('full dataset to JSONL (world + 5 departments + truth)', started, cpu, loadBefore, {
+    const manifest = await writeDataset({ seed: 1, people }, dir, undefined, { workers, world });
+    const what = world ? 'world + 5 departments + truth' : '5 departments + truth, no world files';
+    report(`full dataset to JSONL (${what})`, started, cpu, loadBefore, {
       workers,
+      world,
       truthRows: manifest.truthRows,
     });
   } finally {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * hub-departments: generate datasets and run the simulated department systems.
- *   generate --seed N --people N --out DIR [--as-of YYYY-MM-DD] [--workers N]
+ *   generate --seed N --people N --out DIR [--as-of YYYY-MM-DD] [--workers N] [--no-world]
  *   up [--seed N] [--people N]     start (or keep) the background process; idempotent
  *   down                           stop it; idempotent
  *   status                         is it running, endpoints, ground-truth counts (JSON)
@@ -145,7 +145,8 @@ async function main(argv: readonly string[]): Promise<number> {
         { seed: intFlag(args, 'seed', 42), people: intFlag(args, 'people', 2000), asOf: flag(args, 'as-of') },
         out,
         (n) => process.stderr.write(`\r${n} people`),
-        { workers },
+        // --no-world: no world/*.jsonl; every other file (manifest included) is unchanged.
+        { workers, world: !args.includes('--no-world') },
       );
       process.stderr.write('\n');
       console.log(
@@ -177,7 +178,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case undefined:
     default:
       console.error(
-        'usage: hub-departments generate --seed N --people N --out DIR [--workers N] | up [--seed N --people N] | down | status | serve',
+        'usage: hub-departments generate --seed N --people N --out DIR [--workers N] [--no-world] | up [--seed N --people N] | down | status | serve',
       );
       return 2;
   }

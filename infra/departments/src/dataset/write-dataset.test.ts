@@ -1,4 +1,4 @@
-import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { access, readFile, rm, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,16 +13,18 @@ describe('writeDataset', () => {
   const generate = async (
     workers: number,
     blockHouseholds?: number,
-  ): Promise<{ manifest: DatasetManifest; files: Map<string, Buffer> }> => {
+    world = true,
+  ): Promise<{ dir: string; manifest: DatasetManifest; files: Map<string, Buffer> }> => {
     const dir = await mkdtemp(join(tmpdir(), 'dept-dataset-'));
     dirs.push(dir);
     const manifest = await writeDataset({ seed: 17, people: 1200 }, dir, undefined, {
       workers,
       blockHouseholds,
+      world,
     });
     const files = new Map<string, Buffer>();
-    for (const f of FILES) files.set(f, await readFile(join(dir, f)));
-    return { manifest, files };
+    for (const f of FILES) if (world || !f.startsWith('world/')) files.set(f, await readFile(join(dir, f)));
+    return { dir, manifest, files };
   };
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -62,6 +64,20 @@ describe('writeDataset', () => {
       expect(files.get('truth.jsonl')?.toString('utf8')).toBe(`${truth.join('\n')}\n`);
       expect(files.get('departments/one-stop.jsonl')?.toString('utf8')).toBe(`${oneStop.join('\n')}\n`);
       expect(manifest.truthRows).toBe(truth.length);
+    },
+  );
+
+  it(
+    'without the world files writes the same department, truth and manifest files, in a thread or in workers',
+    { timeout: 300_000 },
+    async () => {
+      const full = await generate(0);
+      for (const withoutWorld of [await generate(0, undefined, false), await generate(2, 7, false)]) {
+        await expect(access(join(withoutWorld.dir, 'world'))).rejects.toThrow();
+        expect(withoutWorld.manifest).toEqual(full.manifest);
+        for (const f of FILES.filter((f) => !f.startsWith('world/')))
+          expect(withoutWorld.files.get(f)?.equals(full.files.get(f) ?? Buffer.alloc(0)), f).toBe(true);
+      }
     },
   );
 });

@@ -2,7 +2,7 @@
  * `generate --out DIR`: the true world, every department's native records and the truth file,
  * streamed to JSONL so that 2,000,000 people fit in bounded memory.
  *
- *   DIR/world/{people,marriages,businesses,dossiers}.jsonl   the truth itself
+ *   DIR/world/{people,marriages,businesses,dossiers}.jsonl   the truth itself (unless `world: false`)
  *   DIR/departments/<department>.jsonl                         {table, id, row} as each source holds it
  *   DIR/truth.jsonl                                            one row per source record (TruthRow)
  *   DIR/manifest.json                                          options, counts, noise statistics
@@ -27,6 +27,7 @@ import {
   DATASET_FILES,
   emptyRecords,
   renderBlocks,
+  WORLD_FILES,
   type RenderedBlock,
   type Shard,
 } from './blocks.js';
@@ -48,19 +49,25 @@ export interface WriteDatasetOptions {
   workers?: number;
   /** Households per block (tests use small blocks to interleave many); the output does not depend on it. */
   blockHouseholds?: number;
+  /**
+   * Write `world/*.jsonl` (default true). Without them the department files, the truth file and the
+   * manifest (world counts included) are byte for byte the same; nothing in this repository reads
+   * the world files back, and serialising them is about a quarter of the lines.
+   */
+  world?: boolean;
 }
 
-/** A block as written: its text per file (strings from this thread, UTF-8 bytes from a worker). */
-type WritableBlock = Omit<RenderedBlock, 'texts'> & { chunks: ReadonlyArray<string | Uint8Array> };
+/** A block as written: its UTF-8 bytes per file. */
+type WritableBlock = Omit<RenderedBlock, 'bytes'> & { chunks: readonly Uint8Array[] };
 
 class FileSink {
   private readonly stream: WriteStream;
 
   constructor(path: string) {
-    this.stream = createWriteStream(path, { encoding: 'utf8' });
+    this.stream = createWriteStream(path);
   }
 
-  async write(chunk: string | Uint8Array): Promise<void> {
+  async write(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
@@ -78,6 +85,7 @@ async function renderInWorkers(
   options: RenderWorldOptions,
   count: number,
   blockHouseholds: number,
+  world: boolean,
   stats: WorldStats,
   onBlock: (block: WritableBlock) => Promise<void>,
 ): Promise<void> {
@@ -97,7 +105,7 @@ async function renderInWorkers(
     : url;
   const workers = Array.from({ length: count }, (_, index) => {
     const shard: Shard = { count, index };
-    const workerData: WorkerInput = { options, shard, blockHouseholds };
+    const workerData: WorkerInput = { options, shard, blockHouseholds, world };
     // A larger young generation: rendering allocates many short-lived strings and objects, and
     // the default nursery made scavenges ~15 % of the CPU time.
     return new Worker(entry, {
@@ -157,16 +165,19 @@ export async function writeDataset(
   onProgress?: (people: number) => void,
   write: WriteDatasetOptions = {},
 ): Promise<DatasetManifest> {
-  await mkdir(join(outDir, 'world'), { recursive: true });
+  const world = write.world ?? true;
+  if (world) await mkdir(join(outDir, 'world'), { recursive: true });
   await mkdir(join(outDir, 'departments'), { recursive: true });
-  const sinks = DATASET_FILES.map((f) => new FileSink(join(outDir, f)));
+  const sinks = DATASET_FILES.map((f, i) =>
+    world || i >= WORLD_FILES ? new FileSink(join(outDir, f)) : undefined,
+  );
   const lines = DATASET_FILES.map(() => 0);
   const stats = emptyWorldStats();
   const records = emptyRecords();
   let people = 0;
   const onBlock = async (block: WritableBlock) => {
     for (let i = 0; i < sinks.length; i++) {
-      await sinks[i]?.write(block.chunks[i] ?? '');
+      await sinks[i]?.write(block.chunks[i] ?? new Uint8Array(0));
       lines[i] = (lines[i] ?? 0) + (block.lines[i] ?? 0);
     }
     // Tables in the order they first appear in the whole dataset, as when rendered in one pass.
@@ -182,11 +193,11 @@ export async function writeDataset(
   };
   const workers = write.workers ?? 0;
   const blockHouseholds = write.blockHouseholds ?? BLOCK_HOUSEHOLDS;
-  if (workers > 0) await renderInWorkers(options, workers, blockHouseholds, stats, onBlock);
+  if (workers > 0) await renderInWorkers(options, workers, blockHouseholds, world, stats, onBlock);
   else
-    for (const { texts, ...block } of renderBlocks(options, stats, { count: 1, index: 0 }, blockHouseholds))
-      await onBlock({ ...block, chunks: texts });
-  for (const sink of sinks) await sink.close();
+    for (const { bytes, ...block } of renderBlocks(options, stats, undefined, blockHouseholds, world))
+      await onBlock({ ...block, chunks: bytes });
+  for (const sink of sinks) await sink?.close();
   const count = (file: (typeof DATASET_FILES)[number]) => lines[DATASET_FILES.indexOf(file)] ?? 0;
   const manifest: DatasetManifest = {
     seed: options.seed,

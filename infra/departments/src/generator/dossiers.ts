@@ -102,8 +102,8 @@ export interface DossierContext {
   seed: number;
   asOf: number;
   calendar: HolidayCalendar;
-  /** `agency:day` → last sequence used (bounded by agencies × days). */
-  sequences: Map<string, number>;
+  /** Agency code → day → last sequence used (bounded by agencies × days). */
+  sequences: Map<string, Map<number, number>>;
   nextDossier: number;
 }
 
@@ -151,13 +151,18 @@ function makeDossier(
   applicant: Dossier['applicant'],
   communeCode: string,
   day: number,
+  countOnly: boolean,
 ): Dossier | undefined {
   const received = nextWorkingDay(Math.max(day, WINDOW_START), ctx.calendar);
   if (received > ctx.asOf) return undefined;
   const agencyCode = agencyFor(procedure, communeCode);
-  const seqKey = `${agencyCode}:${received}`;
-  const sequence = (ctx.sequences.get(seqKey) ?? 0) + 1;
-  ctx.sequences.set(seqKey, sequence);
+  let days = ctx.sequences.get(agencyCode);
+  if (days === undefined) {
+    days = new Map();
+    ctx.sequences.set(agencyCode, days);
+  }
+  const sequence = (days.get(received) ?? 0) + 1;
+  days.set(received, sequence);
   const due = addWorkingDays(received, procedure.workingDays, ctx.calendar);
   const events: Array<{ status: DossierStatus; day: number; secs: number }> = [];
   const push = (status: DossierStatus, d: number) => {
@@ -195,6 +200,13 @@ function makeDossier(
     push('RESULT_READY', completedDay);
     push('RESULT_RETURNED', nextWorkingDay(completedDay + rng.int(0, 3), ctx.calendar));
   }
+  // The last draw from `rng`; nothing after it draws from it, so it may come before the formatting.
+  const channel = channelFor(rng, received);
+  if (countOnly) {
+    // The agency-day sequence, the dossier counter and the draws above are all a later household sees.
+    ctx.nextDossier++;
+    return undefined;
+  }
   const kept = events.filter((e) => e.day <= ctx.asOf);
   const timeline: DossierEvent[] = kept.map((e) => ({ status: e.status, at: localIso(e.day, e.secs) }));
   const last = timeline[timeline.length - 1] ?? { status: 'RECEIVED' as const, at: '' };
@@ -202,7 +214,6 @@ function makeDossier(
     (e) => e.status === 'RESULT_READY' || e.status === 'REJECTED' || e.status === 'WITHDRAWN',
   );
   const id = `D${String(ctx.nextDossier++).padStart(9, '0')}`;
-  const channel = channelFor(rng, received);
   return {
     id,
     code: formatDossierCode(agencyCode, dayToIso(received), sequence),
@@ -230,6 +241,7 @@ export function makeDossiers(
   people: readonly Person[],
   marriages: readonly Marriage[],
   businesses: readonly Business[],
+  countOnly = false,
 ): Dossier[] {
   const rng = Rng.for(ctx.seed, 'dossier', householdIndex);
   const resultRng = Rng.for(ctx.seed, 'result-channel', householdIndex);
@@ -251,6 +263,7 @@ export function makeDossiers(
           { type: 'person', id: declarant.id },
           p.address.communeCode,
           born + rng.int(1, 60),
+          countOnly,
         ),
       );
     if (p.deathDate !== undefined && isoToDay(p.deathDate) >= WINDOW_START) {
@@ -267,6 +280,7 @@ export function makeDossiers(
             { type: 'person', id: relative.id },
             p.address.communeCode,
             isoToDay(p.deathDate) + rng.int(1, 15),
+            countOnly,
           ),
         );
     }
@@ -284,6 +298,7 @@ export function makeDossiers(
             { type: 'person', id: p.id },
             p.address.communeCode,
             rng.int(adultFrom, until),
+            countOnly,
           ),
         );
     }
@@ -300,6 +315,7 @@ export function makeDossiers(
           { type: 'person', id: m.husbandId },
           m.communeCode,
           day - rng.int(0, 3),
+          countOnly,
         ),
       );
   }
@@ -315,6 +331,7 @@ export function makeDossiers(
         { type: 'business', id: b.id },
         b.address.communeCode,
         day - rng.int(3, 8),
+        countOnly,
       ),
     );
   }

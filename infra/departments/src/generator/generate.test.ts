@@ -10,7 +10,7 @@ import {
 } from '@hub/vn';
 import { isoToDay, isWorkingDay, defaultHolidays } from '../calendar.js';
 import { renderWorld } from '../departments/render.js';
-import { generateWorld } from './generate.js';
+import { generateWorld, worldHouseholds } from './generate.js';
 import type { Dossier, Household } from './model.js';
 
 function collect(seed: number, people: number): Household[] {
@@ -179,5 +179,17 @@ describe('generator', () => {
     expect(new Set(returned.map((d) => d.resultChannel))).toEqual(
       new Set(['DIRECT', 'ELECTRONIC', 'POSTAL']),
     );
+  });
+
+  it('builds the same households when the others are only counted (worldHouseholds with keep)', () => {
+    // Every third household kept: the ones in between still move the identifier and dossier
+    // counters, so the kept ones must equal the households of the full world, field for field.
+    const kept = [...worldHouseholds({ seed: 11, people: 5000 }, (i) => i % 3 === 1)];
+    expect(kept.map((k) => k.index)).toEqual(world.map((h) => h.index));
+    const full = new Map(world.map((h) => [h.index, h]));
+    const built = kept.flatMap((k) => (k.household ? [k.household] : []));
+    expect(built.length).toBeGreaterThan(100);
+    for (const h of built) expect(JSON.stringify(h)).toBe(JSON.stringify(full.get(h.index)));
+    expect(kept.filter((k) => (k.household !== undefined) !== (k.index % 3 === 1))).toEqual([]);
   });
 });

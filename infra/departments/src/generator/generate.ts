@@ -21,6 +21,19 @@ export interface GenerateOptions {
 export const DEFAULT_AS_OF = '2025-12-31';
 
 export function* generateWorld(options: GenerateOptions): Generator<Household> {
+  for (const { household } of worldHouseholds(options)) if (household) yield household;
+}
+
+/**
+ * Every household index of the world, in order, with the household built only where `keep(index)`
+ * is true. Personal, CMND and enterprise numbers, dossier ids and agency-day sequences are counters
+ * over all earlier households, so the others are still generated, but only as far as those counters
+ * need (same draws, no formatting, no dossier objects): a kept household is the same either way.
+ */
+export function* worldHouseholds(
+  options: GenerateOptions,
+  keep: (index: number) => boolean = () => true,
+): Generator<{ index: number; household: Household | undefined }> {
   const asOf = isoToDay(options.asOf ?? DEFAULT_AS_OF);
   const minter = new IdentityMinter(options.seed);
   const population: PopulationContext = { seed: options.seed, asOf, minter, nextPerson: 0 };
@@ -32,19 +45,19 @@ export function* generateWorld(options: GenerateOptions): Generator<Household> {
     nextDossier: 0,
   };
   for (let index = 0; population.nextPerson < options.people; index++) {
+    const countOnly = !keep(index);
     const { people, marriages } = makeHouseholdPeople(
       population,
       index,
       options.people - population.nextPerson,
+      countOnly,
     );
     if (people.length === 0) continue;
     const businesses = makeBusinesses(options.seed, index, people, asOf, minter);
+    const made = makeDossiers(dossiers, index, people, marriages, businesses, countOnly);
     yield {
       index,
-      people,
-      marriages,
-      businesses,
-      dossiers: makeDossiers(dossiers, index, people, marriages, businesses),
+      household: countOnly ? undefined : { index, people, marriages, businesses, dossiers: made },
     };
   }
 }

@@ -60,6 +60,7 @@ function makePerson(
   householdId: string,
   draft: Draft,
   address: Address,
+  countOnly: boolean,
 ): Person {
   const index = ctx.nextPerson++;
   const year = yearOf(draft.birthDay);
@@ -74,8 +75,8 @@ function makePerson(
     ethnicity: draft.ethnicity,
     dateOfBirth: dayToIso(draft.birthDay),
     birthRegistrationCode: code,
-    personalId: ctx.minter.personalId(code, year, draft.sex),
-    cmnd: year < 1998 && rng.chance(0.65) ? ctx.minter.cmnd(address.oldProvinceCode) : undefined,
+    personalId: ctx.minter.personalId(code, year, draft.sex, countOnly),
+    cmnd: year < 1998 && rng.chance(0.65) ? ctx.minter.cmnd(address.oldProvinceCode, countOnly) : undefined,
     fatherId: undefined,
     motherId: undefined,
     spouseId: undefined,
@@ -89,8 +90,17 @@ export interface HouseholdPeople {
   marriages: Marriage[];
 }
 
-/** People and marriages of household `index`; at most `limit` people. */
-export function makeHouseholdPeople(ctx: PopulationContext, index: number, limit: number): HouseholdPeople {
+/**
+ * People and marriages of household `index`; at most `limit` people. With `countOnly` the random
+ * draws and the identifier counters are exactly those of the full household, but personal and
+ * CMND numbers are left empty: for households that are generated only to keep the counters right.
+ */
+export function makeHouseholdPeople(
+  ctx: PopulationContext,
+  index: number,
+  limit: number,
+  countOnly = false,
+): HouseholdPeople {
   const rng = Rng.for(ctx.seed, 'household', index);
   const householdId = `H${String(index).padStart(8, '0')}`;
   const place = pickPlace(rng);
@@ -109,7 +119,7 @@ export function makeHouseholdPeople(ctx: PopulationContext, index: number, limit
   const marriages: Marriage[] = [];
   const add = (draft: Draft): Person | undefined => {
     if (people.length >= limit || draft.birthDay > ctx.asOf) return undefined;
-    const person = makePerson(ctx, rng, householdId, draft, address);
+    const person = makePerson(ctx, rng, householdId, draft, address, countOnly);
     people.push(person);
     return person;
   };

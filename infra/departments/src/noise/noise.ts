@@ -92,26 +92,24 @@ function span(text: string, chars: readonly string[], from: number, to = chars.l
   return chars.length === text.length ? text.slice(from, to) : chars.slice(from, to).join('');
 }
 
-const swappable = new Memo<Positions>((text) => {
+function swappablePositions(text: string): Positions {
   const chars = [...text];
   return { chars, at: chars.flatMap((c, i) => (TONE_SWAP[c] === undefined ? [] : [i])) };
-});
+}
 
-function wrongDiacritic(text: string, rng: Rng): string {
-  const { chars, at } = swappable.get(text);
+function wrongDiacritic(text: string, { chars, at }: Positions, rng: Rng): string {
   if (at.length === 0) return text;
   const i = rng.pick(at);
   const c = chars[i] ?? '';
   return span(text, chars, 0, i) + (TONE_SWAP[c] ?? c) + span(text, chars, i + 1);
 }
 
-const typoable = new Memo<Positions>((text) => {
+function typoablePositions(text: string): Positions {
   const chars = [...text];
   return { chars, at: chars.flatMap((c, i) => (/\p{L}/u.test(c) && i > 0 ? [i] : [])) };
-});
+}
 
-function typo(text: string, rng: Rng): string {
-  const { chars, at } = typoable.get(text);
+function typo(text: string, { chars, at }: Positions, rng: Rng): string {
   if (at.length < 2) return text;
   const i = rng.pick(at);
   const head = span(text, chars, 0, i);
@@ -119,14 +117,21 @@ function typo(text: string, rng: Rng): string {
   return rng.chance(0.5) ? head + span(text, chars, i + 1) : head + (chars[i] ?? '') + span(text, chars, i);
 }
 
-const modernTone = new Memo((text) => placeToneMarks(text, 'modern'));
-const folded = new Memo(foldAccents);
-const decomposed = new Memo((text) => text.normalize('NFD'));
-const tcvn3 = new Memo(encodeToTcvn3);
+/** The pure damages of one text, each computed when first needed: one memo lookup per text. */
+interface TextFacts {
+  modernTone?: string;
+  swappable?: Positions;
+  typoable?: Positions;
+  folded?: string;
+  decomposed?: string;
+  tcvn3?: string;
+}
+
+const textFacts = new Memo<TextFacts>(() => ({}));
 
 /** TCVN3 of a text, as one legacy system stores it: toned capitals have no byte, typists used lower case. */
 export function toTcvn3(text: string): string {
-  return tcvn3.get(text);
+  return (textFacts.get(text).tcvn3 ??= encodeToTcvn3(text));
 }
 
 function encodeToTcvn3(text: string): string {
@@ -167,12 +172,21 @@ export class Noiser {
 
   /** A name or free text as this department types it. */
   text(value: string): string {
-    let v = this.maybe('MODERN_TONE', value, () => modernTone.get(value));
-    v = this.maybe('WRONG_DIACRITICS', v, () => wrongDiacritic(v, this.rng));
-    v = this.maybe('TYPO', v, () => typo(v, this.rng));
-    v = this.maybe('NO_DIACRITICS', v, () => folded.get(v));
-    v = this.maybe('NFD', v, () => decomposed.get(v));
-    return this.maybe('TCVN3', v, () => tcvn3.get(v));
+    let v = value;
+    // The memoised facts of `v`, looked up once and again only after a damage changed `v`.
+    let facts: TextFacts | undefined;
+    const step = (kind: NoiseKind, damage: (f: TextFacts, text: string) => string) => {
+      const before = v;
+      v = this.maybe(kind, before, () => damage((facts ??= textFacts.get(before)), before));
+      if (v !== before) facts = undefined;
+    };
+    step('MODERN_TONE', (f, t) => (f.modernTone ??= placeToneMarks(t, 'modern')));
+    step('WRONG_DIACRITICS', (f, t) => wrongDiacritic(t, (f.swappable ??= swappablePositions(t)), this.rng));
+    step('TYPO', (f, t) => typo(t, (f.typoable ??= typoablePositions(t)), this.rng));
+    step('NO_DIACRITICS', (f, t) => (f.folded ??= foldAccents(t)));
+    step('NFD', (f, t) => (f.decomposed ??= t.normalize('NFD')));
+    step('TCVN3', (f, t) => (f.tcvn3 ??= encodeToTcvn3(t)));
+    return v;
   }
 
   /** A date (ISO day) as this department writes it, through `format(y, m, d)` / `yearOnly(y)`. */
