@@ -11,16 +11,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ConsumedBatch, DecodedMessage } from '@hub/kafka';
 import { silentLogger } from '@hub/log';
 import type { CitizenObserved } from '@hub/schemas';
 import { createObservationHandler } from '../src/consumers/observations.consumer.js';
 import { Consolidator } from '../src/domain/consolidator.js';
-import type { Observation } from '../src/domain/types.js';
 import { createDb, migrateLatest } from '../src/db/migrations.js';
 import { KINDS } from '../src/kinds.js';
 import { createMetrics } from '../src/metrics.js';
 import { aCitizenObserved, address, day } from '../src/fixtures.test-support.js';
+import { batchOf, TEST_AUTHORITIES, TEST_MATCHING } from '../src/handler.test-support.js';
 
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Vũ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ'];
 const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Thu', 'Quang', 'Ngọc', 'Hữu'];
@@ -117,15 +116,8 @@ async function main(): Promise<void> {
       db,
       consolidator: new Consolidator({
         kinds: KINDS,
-        authorities: {
-          identity: ['population', 'civil-status'],
-          residence: ['population'],
-          civilStatus: ['civil-status'],
-        },
-        matching: {
-          thresholds: { citizen: { upper: 22, lower: 12 }, business: { upper: 20, lower: 12 } },
-          maxCandidates: 200,
-        },
+        authorities: TEST_AUTHORITIES,
+        matching: TEST_MATCHING,
       }),
       kinds: KINDS,
       groupId: 'bench',
@@ -139,32 +131,8 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage();
     for (let i = 0; i < observations.length; i += size) {
       const chunk = observations.slice(i, i + size);
-      const messages: DecodedMessage<Observation>[] = chunk.map((value, j) => ({
-        topic: 'obs.citizen',
-        partition: 0,
-        offset: String(i + j),
-        key: `${value.source.system}:${value.source.recordId}`,
-        headers: {},
-        schemaId: 1,
-        correlationId: undefined,
-        value,
-        original: {
-          topic: 'obs.citizen',
-          partition: 0,
-          offset: String(i + j),
-          key: null,
-          value: null,
-          headers: {},
-        },
-      }));
-      const batch: ConsumedBatch<Observation> = {
-        topic: 'obs.citizen',
-        partition: 0,
-        messages,
-        firstOffset: String(i),
-        nextOffset: String(i + chunk.length),
-        deadLetter: () => Promise.reject(new Error('bench data is valid')),
-      };
+      // The bench data is valid: nothing is dead-lettered.
+      const batch = batchOf('obs.citizen', chunk, i);
       await handler(batch);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

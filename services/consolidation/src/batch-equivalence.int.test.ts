@@ -7,72 +7,15 @@
  */
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsumedBatch, DecodedMessage } from '@hub/kafka';
-import { silentLogger } from '@hub/log';
 import type { CitizenObserved } from '@hub/schemas';
-import { createObservationHandler } from './consumers/observations.consumer.js';
-import { Consolidator } from './domain/consolidator.js';
+import type { ConsumedBatch } from '@hub/kafka';
 import type { EntityType, Observation } from './domain/types.js';
-import { KINDS } from './kinds.js';
-import { createMetrics } from './metrics.js';
 import { aCitizenObserved, address, day, yearOnly } from './fixtures.test-support.js';
 import { createTestDatabase } from './int-harness.test-support.js';
 import { mixedStream } from './stream.test-support.js';
-
-const TOPICS: Record<EntityType, string> = { citizen: 'obs.c', business: 'obs.b', dossier: 'obs.d' };
-
-function handlerFor(db: Knex, mode: 'batch' | 'per-statement') {
-  let n = 0;
-  return createObservationHandler({
-    db,
-    consolidator: new Consolidator({
-      kinds: KINDS,
-      authorities: {
-        identity: ['population', 'civil-status'],
-        residence: ['population'],
-        civilStatus: ['civil-status'],
-        businessRegistration: ['business-registry'],
-        dossier: ['one-stop'],
-      },
-      matching: {
-        thresholds: { citizen: { upper: 22, lower: 12 }, business: { upper: 20, lower: 12 } },
-        maxCandidates: 200,
-      },
-      newId: () => `m${String(++n).padStart(6, '0')}`,
-    }),
-    kinds: KINDS,
-    groupId: 'equivalence',
-    topicTypes: new Map(Object.entries(TOPICS).map(([t, topic]) => [topic, t as EntityType])),
-    metrics: createMetrics(),
-    logger: silentLogger(),
-    mode,
-  });
-}
+import { batchOf, handlerFor, TOPICS } from './handler.test-support.js';
 
 const offsets = new Map<string, number>();
-
-function batchOf(type: EntityType, values: readonly Observation[], at: number): ConsumedBatch<Observation> {
-  const topic = TOPICS[type];
-  const messages: DecodedMessage<Observation>[] = values.map((value, j) => ({
-    topic,
-    partition: 0,
-    offset: String(at + j),
-    key: `${value.source.system}:${value.source.recordId}`,
-    headers: {},
-    schemaId: 1,
-    correlationId: undefined,
-    value,
-    original: { topic, partition: 0, offset: String(at + j), key: null, value: null, headers: {} },
-  }));
-  return {
-    topic,
-    partition: 0,
-    messages,
-    firstOffset: String(at),
-    nextOffset: String(at + values.length),
-    deadLetter: () => Promise.reject(new Error('test data is valid')),
-  };
-}
 
 /** Feed the same batches to a handler; offsets continue per topic. */
 async function run(
@@ -82,7 +25,7 @@ async function run(
   offsets.clear();
   for (const b of batches) {
     const at = offsets.get(b.type) ?? 0;
-    await handler(batchOf(b.type, b.values, at));
+    await handler(batchOf(TOPICS[b.type], b.values, at));
     offsets.set(b.type, at + b.values.length);
   }
 }

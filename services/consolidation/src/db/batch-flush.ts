@@ -1,39 +1,15 @@
 import type { Knex } from 'knex';
-import type { BatchState } from './batch-state.js';
+import type { BatchState, ReviewEntry } from './batch-state.js';
+import { bulkInsert } from './bulk-insert.js';
 import { repointExclusions } from './exclusions.js';
+import { writeLineage } from './lineage-writer.js';
+import { closeSettledMatches, SETTLED_BY_MERGE } from './settled-matches.js';
 import { MASTER_TABLE } from './tables.js';
-
-const CHUNK = 1000;
 
 /** The parts of a state map key (see batch-state.ts), padded so absent parts are empty strings. */
 function splitKey(k: string): [string, string, string] {
   const [a = '', b = '', c = ''] = k.split('\u0000');
   return [a, b, c];
-}
-
-/** A column of a bulk insert: its type in the JSON rows, and optionally the SQL that computes it. */
-type Column = readonly [name: string, type: string, expr?: string];
-
-/**
- * One multi-row INSERT per chunk, the rows travelling as a single JSON parameter expanded by
- * `jsonb_to_recordset` (far cheaper to build and send than thousands of bind parameters).
- */
-async function bulkInsert(
-  t: Knex.Transaction,
-  table: string,
-  columns: readonly Column[],
-  rows: readonly object[],
-  onConflict = '',
-): Promise<void> {
-  const names = columns.map(([n]) => `"${n}"`).join(', ');
-  const select = columns.map(([n, , expr]) => expr ?? `"${n}"`).join(', ');
-  const record = columns.map(([n, type]) => `"${n}" ${type}`).join(', ');
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await t.raw(
-      `insert into ${table} (${names}) select ${select} from jsonb_to_recordset(?::jsonb) as x(${record}) ${onConflict}`,
-      [JSON.stringify(rows.slice(i, i + CHUNK))],
-    );
-  }
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -162,43 +138,7 @@ export async function flushBatch(t: Knex.Transaction, state: BatchState): Promis
        target_master_id = excluded.target_master_id`,
   );
 
-  const lineage = [...state.lineage.values()];
-  for (const [type, ids] of byType(lineage.map((l) => [l.type, l.masterId])))
-    await t.raw(`delete from attribute_lineage where entity_type = ? and master_id = any(?::text[])`, [
-      type,
-      ids,
-    ]);
-  await bulkInsert(
-    t,
-    'attribute_lineage',
-    [
-      ['entity_type', 'text'],
-      ['master_id', 'text'],
-      ['attribute', 'text'],
-      // A JSON null stays a JSON null (not SQL NULL), as before.
-      ['value', 'jsonb', `coalesce(value, 'null'::jsonb)`],
-      ['rule', 'text'],
-      ['source_system', 'text'],
-      ['source_record_id', 'text'],
-      ['event_id', 'text'],
-      ['pinned', 'boolean'],
-      ['decided_at', 'timestamptz'],
-    ],
-    lineage.flatMap(({ type, masterId, entries, at }) =>
-      entries.map((e) => ({
-        entity_type: type,
-        master_id: masterId,
-        attribute: e.attribute,
-        value: e.value ?? null,
-        rule: e.rule,
-        source_system: e.source?.system ?? null,
-        source_record_id: e.source?.recordId ?? null,
-        event_id: e.eventId,
-        pinned: e.pinned,
-        decided_at: iso(at),
-      })),
-    ),
-  );
+  await writeLineage(t, [...state.lineage.values()], (l) => state.master(l.type, l.masterId)?.isNew === true);
 
   if (state.deletedTimeline.length) {
     const d = state.deletedTimeline;
@@ -228,33 +168,6 @@ export async function flushBatch(t: Knex.Transaction, state: BatchState): Promis
       event_id: row.eventId,
     })),
     'on conflict (master_id, status, at) do nothing',
-  );
-
-  await bulkInsert(
-    t,
-    'review_tasks',
-    [
-      ['entity_type', 'text'],
-      ['kind', 'text'],
-      ['status', 'text', `'OPEN'`],
-      ['master_id', 'text'],
-      ['other_master_id', 'text'],
-      ['attribute', 'text'],
-      ['dedupe_key', 'text'],
-      ['details', 'jsonb'],
-      ['created_at', 'timestamptz'],
-    ],
-    [...state.reviewTasks.values()].map(({ task, at }) => ({
-      entity_type: task.entityType,
-      kind: task.kind,
-      master_id: task.masterId,
-      other_master_id: task.otherMasterId,
-      attribute: task.attribute,
-      dedupe_key: task.dedupeKey,
-      details: task.details,
-      created_at: iso(at),
-    })),
-    `on conflict (dedupe_key) where status = 'OPEN' do update set details = excluded.details`,
   );
 
   await bulkInsert(
@@ -327,12 +240,68 @@ export async function flushBatch(t: Knex.Transaction, state: BatchState): Promis
     if (d.kind === 'merged_into')
       await t(MASTER_TABLE[d.type]).whereIn('merged_into', d.absorbed).update({ merged_into: d.survivor });
     else if (d.kind === 'match_exclusions') await repointExclusions(t, d.type, d.survivor, d.absorbed);
+    else if (d.kind === 'settled_matches')
+      // Every master this batch merged is written in its final state: `members` decides for them.
+      await closeSettledMatches(
+        t,
+        d.type,
+        d.members,
+        [...(state.mergedRoots.get(d.type)?.keys() ?? [])],
+        d.actor,
+        d.at,
+      );
     else
       await t('review_tasks')
         .where({ entity_type: d.type, status: 'OPEN' })
         .whereIn('master_id', d.absorbed)
         .update({ master_id: d.survivor });
   }
+  // After the deferred updates, which concern stored tasks only: this batch's tasks carry their
+  // final master ids, and those its merges settled are written closed.
+  await writeReviewTasks(t, state);
+}
+
+async function writeReviewTasks(t: Knex.Transaction, state: BatchState): Promise<void> {
+  const row = ({ task, at }: ReviewEntry) => ({
+    entity_type: task.entityType,
+    kind: task.kind,
+    master_id: task.masterId,
+    other_master_id: task.otherMasterId,
+    attribute: task.attribute,
+    dedupe_key: task.dedupeKey,
+    details: task.details,
+    created_at: iso(at),
+  });
+  await bulkInsert(
+    t,
+    'review_tasks',
+    [
+      ['entity_type', 'text'],
+      ['kind', 'text'],
+      ['status', 'text'],
+      ['master_id', 'text'],
+      ['other_master_id', 'text'],
+      ['attribute', 'text'],
+      ['dedupe_key', 'text'],
+      ['details', 'jsonb'],
+      ['created_at', 'timestamptz'],
+      ['resolution', 'text'],
+      ['reason', 'text'],
+      ['resolved_by', 'text'],
+      ['resolved_at', 'timestamptz'],
+    ],
+    [
+      ...state.settledTasks.map((e) => ({
+        ...row(e),
+        status: 'RESOLVED',
+        ...SETTLED_BY_MERGE,
+        resolved_by: e.actor,
+        resolved_at: iso(e.resolvedAt),
+      })),
+      ...[...state.reviewTasks.values()].map((e) => ({ ...row(e), status: 'OPEN' })),
+    ],
+    `on conflict (dedupe_key) where status = 'OPEN' do update set details = excluded.details`,
+  );
 }
 
 async function writeMasters(t: Knex.Transaction, state: BatchState): Promise<void> {

@@ -147,19 +147,31 @@ export class BatchLoader {
   async candidates(type: EntityType, keys: readonly string[], perKeyLimit: number): Promise<void> {
     const todo = [...new Set(keys)].filter((k) => !this.state.loadedBlocks.has(blockKey(type, k)));
     if (todo.length === 0) return;
-    // One GIN probe per key. No `entity_type` condition in SQL: blocking keys carry their dataset's
-    // prefix (cn/cg/cc citizens, bn/bc businesses), and without fresh statistics the planner would
-    // AND the GIN probe with a scan of the whole primary key for it (seconds per batch).
+    // One GIN probe per key, ranked per key; each record comes back once however many of the keys
+    // it shares (by its row address within this statement), so its observation is sent and parsed
+    // once. (A single `&&` probe for all keys is planned as a sequential scan without statistics.)
+    // No `entity_type` condition in SQL: blocking keys carry their dataset's prefix (cn/cg/cc
+    // citizens, bn/bc businesses), and without fresh statistics the planner would AND the GIN probe
+    // with a scan of the whole primary key for it (seconds per batch).
     const res: unknown = await this.trx.raw(
-      `select s.* from unnest(?::text[]) as k(key)
-       cross join lateral (
-         select s.* from source_records s
-         where not s.deleted and s.blocking_keys @> array[k.key]
-         order by s.source_system, s.source_record_id limit ?) s`,
+      `select s.*, m.status as master_status from source_records s
+       left join ${MASTER_TABLE[type]} m on m.master_id = s.master_id
+       where s.ctid = any(array(
+         select distinct l.ctid from unnest(?::text[]) as k(key)
+         cross join lateral (
+           select c.ctid from source_records c
+           where not c.deleted and c.blocking_keys @> array[k.key]
+           order by c.source_system, c.source_record_id limit ?) l))`,
       [todo, perKeyLimit],
     );
-    const rows = rowsOf<SourceDbRow>(res).filter((r) => r.entity_type === type);
+    const rows = rowsOf<SourceDbRow & { master_status: MasterStatus | null }>(res).filter(
+      (r) => r.entity_type === type,
+    );
     readRecords(this.state, rows);
+    // Their masters' status came with them (as `statuses` reads it: no lock, known ones kept).
+    for (const r of rows)
+      if (r.master_status !== null && this.state.statusOf(type, r.master_id) === undefined)
+        this.state.knownStatus.set(masterKey(type, r.master_id), r.master_status);
     await this.statuses(type, distinct(rows.map((r) => r.master_id)));
     for (const k of todo) this.state.loadedBlocks.add(blockKey(type, k));
   }
@@ -208,12 +220,23 @@ export class BatchLoader {
         [todo],
       ),
     );
-    const records = rowsOf<SourceDbRow>(
-      await t.raw(`select * from source_records where entity_type = ? and master_id = any(?::text[])`, [
-        type,
-        todo,
-      ]),
-    );
+    // Records this batch already holds come back without their observation when the event id
+    // (unique per statement) is unchanged: the same JSON is not transferred and parsed twice.
+    const held = new Map<string, Observation>();
+    for (const m of todo)
+      for (const e of this.state.recordsOf(type, m)) held.set(e.record.eventId, e.record.observation);
+    const records = rowsOf<Omit<SourceDbRow, 'observation'> & { observation: Observation | null }>(
+      await t.raw(
+        `select entity_type, source_system, source_record_id, master_id, event_id, observed_at, deleted,
+           blocking_keys, case when event_id = any(?::text[]) then null else observation end as observation
+         from source_records where entity_type = ? and master_id = any(?::text[])`,
+        [[...held.keys()], type, todo],
+      ),
+    ).map((r): SourceDbRow => {
+      const observation = r.observation ?? held.get(r.event_id);
+      if (!observation) throw new Error('a source record came back without its observation');
+      return { ...r, observation };
+    });
     const aliases = rowsOf<AliasDbRow>(
       await t.raw(
         `select entity_type, scheme, value, master_id, is_primary from identifier_aliases

@@ -70,12 +70,21 @@ export interface ReviewEntry {
 }
 
 /** A statement for rows this batch never loaded, run in order after the bulk writes. */
-export type DeferredUpdate = {
-  readonly kind: 'merged_into' | 'review_tasks' | 'match_exclusions';
-  readonly type: EntityType;
-  readonly survivor: string;
-  readonly absorbed: readonly string[];
-};
+export type DeferredUpdate =
+  | {
+      readonly kind: 'merged_into' | 'review_tasks' | 'match_exclusions';
+      readonly type: EntityType;
+      readonly survivor: string;
+      readonly absorbed: readonly string[];
+    }
+  | {
+      readonly kind: 'settled_matches';
+      readonly type: EntityType;
+      /** The survivor's cluster right after this merge. */
+      readonly members: readonly string[];
+      readonly actor: string;
+      readonly at: number;
+    };
 
 function addTo(index: Map<string, Set<string>>, k: string, v: string): void {
   const s = index.get(k);
@@ -125,6 +134,10 @@ export class BatchState {
     { type: EntityType; masterId: string; entries: readonly LineageEntry[]; at: number }
   >();
   readonly reviewTasks = new Map<string, ReviewEntry>();
+  /** Tasks this batch opened and a later merge of the batch settled (written closed). */
+  readonly settledTasks: (ReviewEntry & { readonly actor: string; readonly resolvedAt: number })[] = [];
+  /** Merges of this batch: type → master id → the id it resolves to now. */
+  readonly mergedRoots = new Map<EntityType, Map<string, string>>();
   readonly history: HistoryEntry[] = [];
   readonly outbox: OutboxEntry[] = [];
   readonly processed: { event_id: string; topic: string; partition: number; offset: string }[] = [];
@@ -155,7 +168,17 @@ export class BatchState {
   /** A clean row read from the database: ignored when this batch already changed the record. */
   readRecord(entry: Omit<RecordEntry, 'dirty'>): void {
     const k = recordKey(entry.type, entry.record.system, entry.record.recordId);
-    if (this.records.get(k)?.dirty) return;
+    const old = this.records.get(k);
+    if (old?.dirty) return;
+    // The same statement read again (candidates, then the master's records): nothing to re-index.
+    if (
+      old &&
+      old.record.eventId === entry.record.eventId &&
+      old.record.masterId === entry.record.masterId &&
+      old.record.deleted === entry.record.deleted &&
+      old.record.observedAt === entry.record.observedAt
+    )
+      return;
     this.setRecord({ ...entry, dirty: false });
   }
 

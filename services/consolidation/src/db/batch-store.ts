@@ -289,6 +289,37 @@ export class BatchStore implements ConsolidationStore {
     this.state.absorb(type, survivor, absorbed);
   }
 
+  closeSettledMatches(
+    type: EntityType,
+    survivor: string,
+    absorbed: readonly string[],
+    cause: { readonly actor: string; readonly at: number },
+  ): Promise<void> {
+    const s = this.state;
+    const roots = s.mergedRoots.get(type) ?? new Map<string, string>();
+    s.mergedRoots.set(type, roots);
+    const gone = new Set(absorbed);
+    for (const id of [survivor, ...absorbed]) if (!roots.has(id)) roots.set(id, id);
+    for (const [id, root] of roots) if (gone.has(root)) roots.set(id, survivor);
+    const rootOf = (id: string): string => roots.get(id) ?? id;
+    // Tasks of this batch: settled now, in memory (their ids are re-pointed already at this point).
+    for (const [key, e] of s.reviewTasks) {
+      const { task } = e;
+      if (task.entityType !== type || task.kind !== 'POSSIBLE_MATCH' || task.otherMasterId === null) continue;
+      if (rootOf(task.masterId) !== survivor || rootOf(task.otherMasterId) !== survivor) continue;
+      s.reviewTasks.delete(key);
+      s.settledTasks.push({ ...e, actor: cause.actor, resolvedAt: cause.at });
+    }
+    // Stored tasks: at flush, in merge order, with the cluster as it is right after this merge.
+    s.deferred.push({
+      kind: 'settled_matches',
+      type,
+      members: [...roots].flatMap(([id, root]) => (root === survivor ? [id] : [])),
+      ...cause,
+    });
+    return Promise.resolve();
+  }
+
   async pins(type: EntityType, masterId: string): Promise<Pin[]> {
     return [...((await this.loadedMaster(type, masterId))?.pins ?? [])];
   }

@@ -16,6 +16,8 @@ import type {
 } from '../domain/types.js';
 import { KnexStoreBase, json } from './knex-store-base.js';
 import { excludedWith, repointExclusions } from './exclusions.js';
+import { writeLineage } from './lineage-writer.js';
+import { closeSettledMatches } from './settled-matches.js';
 import { MASTER_TABLE, lockId, toMasterRow, type MasterDbRow } from './tables.js';
 
 interface SourceDbRow {
@@ -291,6 +293,16 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     }
   }
 
+  async closeSettledMatches(
+    type: EntityType,
+    survivor: string,
+    absorbed: readonly string[],
+    cause: { readonly actor: string; readonly at: number },
+  ): Promise<void> {
+    // Everything merged into the cluster before already names the survivor in `merged_into`.
+    await closeSettledMatches(this.trx, type, [survivor, ...absorbed], [], cause.actor, cause.at);
+  }
+
   replaceLineage(type: EntityType, masterId: string, entries: readonly LineageEntry[], at: number): void {
     this.lineage.set(`${type}:${masterId}`, { type, masterId, entries, at });
   }
@@ -305,24 +317,7 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
 
   async flush(): Promise<void> {
     const t = this.trx;
-    for (const { type, masterId, entries, at } of this.lineage.values()) {
-      await t('attribute_lineage').where({ entity_type: type, master_id: masterId }).delete();
-      if (entries.length === 0) continue;
-      await t('attribute_lineage').insert(
-        entries.map((e) => ({
-          entity_type: type,
-          master_id: masterId,
-          attribute: e.attribute,
-          value: json(e.value),
-          rule: e.rule,
-          source_system: e.source?.system ?? null,
-          source_record_id: e.source?.recordId ?? null,
-          event_id: e.eventId,
-          pinned: e.pinned,
-          decided_at: new Date(at),
-        })),
-      );
-    }
+    await writeLineage(t, [...this.lineage.values()]);
     if (this.history.length) {
       await insertChunks(
         t,

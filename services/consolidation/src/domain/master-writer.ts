@@ -1,7 +1,7 @@
 import type { SourceRef } from '@hub/schemas';
 import type { EntityKind } from './entity-kind.js';
 import type { ConsolidationStore, OutboxEntry } from './store.js';
-import { stableJson, survive, type AuthorityConfig } from './survivorship.js';
+import { jsonEqual, stableJson, survive, type AuthorityConfig } from './survivorship.js';
 import type { EntityType, MasterRow, Observation } from './types.js';
 
 /** Who caused a change, for history rows. */
@@ -76,8 +76,7 @@ export class MasterWriter {
       timeline,
     });
     const lineageHash = stableJson(result.lineage);
-    const unchanged =
-      row.status === 'ACTIVE' && row.golden !== null && stableJson(row.golden) === stableJson(golden);
+    const unchanged = row.status === 'ACTIVE' && row.golden !== null && jsonEqual(row.golden, golden);
     if (unchanged && change === undefined) {
       if (lineageHash !== row.lineageHash) {
         this.store.replaceLineage(type, masterId, result.lineage, cause.at);
@@ -125,9 +124,7 @@ export class MasterWriter {
     });
     const before = row.golden ?? {};
     const changed =
-      golden === null
-        ? []
-        : Object.keys(golden).filter((k) => stableJson(before[k]) !== stableJson(golden[k]));
+      golden === null ? [] : Object.keys(golden).filter((k) => !jsonEqual(before[k], golden[k]));
     this.store.addHistory({
       entityType: row.entityType,
       masterId: row.masterId,
@@ -202,6 +199,8 @@ export class MasterWriter {
       ...new Set([...survivor.mergedFrom, ...absorbed.flatMap((r) => [r.masterId, ...r.mergedFrom])]),
     ].sort();
     await this.store.saveMaster(type, { ...survivor, mergedFrom, lineageHash: null });
+    // A possible match between masters that are now one is no longer a question for a steward.
+    await this.store.closeSettledMatches(type, survivor.masterId, absorbedIds, cause);
     await this.recompute(type, survivor.masterId, cause, 'ABSORBED', absorbedIds.join(','));
     // Golden records linking to an absorbed id now link to the survivor.
     for (const l of linking) await this.recompute(l.type, l.masterId, cause);

@@ -115,6 +115,17 @@ export interface ConsolidationStore {
   /** Re-point everything of `absorbed` (records, identifiers, links, timeline) to `survivor`. */
   absorb(type: EntityType, survivor: string, absorbed: readonly string[]): Promise<void>;
 
+  /**
+   * After a merge (its master rows saved): close the open POSSIBLE_MATCH tasks whose two sides now
+   * resolve to the same master — the merge settled them — with a resolution note.
+   */
+  closeSettledMatches(
+    type: EntityType,
+    survivor: string,
+    absorbed: readonly string[],
+    cause: { readonly actor: string; readonly at: number },
+  ): Promise<void>;
+
   pins(type: EntityType, masterId: string): Promise<Pin[]>;
   replaceLineage(type: EntityType, masterId: string, lineage: readonly LineageEntry[], at: number): void;
   addHistory(entry: HistoryEntry): void;

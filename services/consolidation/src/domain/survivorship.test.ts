@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { survive, stableJson, type AttributeSpec } from './survivorship.js';
+import { jsonEqual, survive, stableJson, type AttributeSpec } from './survivorship.js';
 import type { SourceRecord } from './types.js';
 
 interface Obs {
@@ -107,6 +107,29 @@ describe('survivorship', () => {
         expect(stableJson(survive(shuffled, specs, authorities))).toBe(
           stableJson(survive(records, specs, authorities)),
         );
+      }),
+    );
+  });
+
+  it('jsonEqual agrees with comparing stable JSON, key order and undefined keys included', () => {
+    expect(stableJson({ b: [1, { d: null, c: 'x' }], a: undefined })).toBe('{"b":[1,{"c":"x","d":null}]}');
+    expect(jsonEqual({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1, u: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: null }, {})).toBe(false);
+    expect(jsonEqual([1, 2], [2, 1])).toBe(false);
+    expect(jsonEqual({ a: [] }, { a: {} })).toBe(false);
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom(null, undefined, 0, 1, '', 'a', true, false),
+        fc.array(tie('v'), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('v'), { maxKeys: 3 }),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        expect(jsonEqual(a, b)).toBe(stableJson(a) === stableJson(b));
+        expect(jsonEqual(a, structuredClone(a))).toBe(true);
       }),
     );
   });

@@ -45,11 +45,48 @@ export function isEmpty(v: unknown): boolean {
 /** Stable JSON (sorted keys) for structural equality and deterministic storage. */
 export function stableJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  const entries = Object.entries(v as Record<string, unknown>)
-    .filter(([, x]) => x !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+  // Plain loops and string concatenation: this runs several times per recompute (lineage hash).
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + stableJson(v[i]);
+    return `${out}]`;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + stableJson(x);
+  }
+  return `${out}}`;
+}
+
+/**
+ * `stableJson(a) === stableJson(b)` without building the strings: a walk that stops at the first
+ * difference (golden records and candidate values are compared on every recompute).
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return stableJson(a) === stableJson(b); // primitives: null/undefined, NaN, … as JSON says
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k of Object.keys(x)) {
+    const v = x[k];
+    if (v === undefined) continue; // absent from the JSON
+    n++;
+    const w = y[k];
+    if (w === undefined || !jsonEqual(v, w)) return false;
+  }
+  for (const k of Object.keys(y)) if (y[k] !== undefined) n--;
+  return n === 0;
 }
 
 export function defaultCompleteness(v: unknown): number {
@@ -129,7 +166,7 @@ export function survive<O>(
     });
     const best = chosen.tier;
     if (best !== Number.MAX_SAFE_INTEGER) {
-      const same = spec.same ?? ((a: unknown, b: unknown) => stableJson(a) === stableJson(b));
+      const same = spec.same ?? jsonEqual;
       const top = candidates.filter((c) => c.tier === best);
       if (top.some((c) => !same(c.value, chosen.value))) {
         conflicts.push({
