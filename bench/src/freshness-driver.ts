@@ -38,6 +38,16 @@ function send(i: number): void {
   const t = epochMs();
   const body = JSON.stringify(citizenRecord(FIRST + i, TAG, new Date(t).toISOString()));
   sentAt[i] = t;
+  post(i, t, body, true);
+}
+
+/**
+ * One POST; `retry`: a keep-alive socket that the server closed as idle just as it was reused fails
+ * with ECONNRESET before the request was read (the race Node's docs describe for `reusedSocket`) —
+ * it is sent once more, as any department client should do (the record's eventId is the same, so a
+ * repeat would be dropped by consolidation). Its send time stays the first attempt's.
+ */
+function post(i: number, t: number, body: string, retry: boolean): void {
   const req = request(
     URL_,
     {
@@ -60,7 +70,11 @@ function send(i: number): void {
     },
   );
   req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
-  req.once('error', (e) => {
+  req.once('error', (e: NodeJS.ErrnoException) => {
+    if (retry && req.reusedSocket && e.code === 'ECONNRESET') {
+      post(i, t, body, false);
+      return;
+    }
     errors[e.message] = (errors[e.message] ?? 0) + 1;
     answered++;
   });
