@@ -105,16 +105,7 @@ export class ReadModelWriter {
         const value = change.value;
         const deleted = value.change === 'DELETED';
         const occurredAt = new Date(value.occurredAt);
-        pending.record({
-          master_id: value.masterId,
-          version: value.version,
-          state: deleted ? 'DELETED' : 'LIVE',
-          merged_into: null,
-          change: value.change,
-          record: deleted ? null : JSON.stringify(value),
-          ...(deleted ? CLEARED[dataset] : columnsOf(dataset, value)),
-          occurred_at: occurredAt,
-        }, deleted ? [] : aliasKeysOf(dataset, value), { version: value.version, change: value.change, merged_into: null, occurred_at: occurredAt });
+        pending.record(recordRow(dataset, value), deleted ? [] : aliasKeysOf(dataset, value), { version: value.version, change: value.change, merged_into: null, occurred_at: occurredAt });
         states.set(value.masterId, { version: value.version, state: deleted ? 'DELETED' : 'LIVE', mergedInto: null });
         const absorbed = 'mergedFrom' in value ? value.mergedFrom.filter((id) => id !== value.masterId) : [];
         for (const id of absorbed) {
@@ -169,17 +160,7 @@ export class ReadModelWriter {
     const deleted = value.change === 'DELETED';
     const occurredAt = new Date(value.occurredAt);
     await trx(TABLE[dataset])
-      .insert({
-        master_id: value.masterId,
-        version: value.version,
-        state: deleted ? 'DELETED' : 'LIVE',
-        merged_into: null,
-        change: value.change,
-        record: deleted ? null : JSON.stringify(value),
-        ...(deleted ? CLEARED[dataset] : columnsOf(dataset, value)),
-        occurred_at: occurredAt,
-        updated_at: trx.fn.now(),
-      })
+      .insert({ ...recordRow(dataset, value), updated_at: trx.fn.now() })
       .onConflict('master_id')
       .merge();
     await this.replaceAliases(trx, dataset, value.masterId, deleted ? [] : aliasKeysOf(dataset, value));
@@ -237,6 +218,21 @@ export class ReadModelWriter {
     await trx('changes').insert(row);
     stats.feedRows++;
   }
+}
+
+/** The read-model row of a golden record (a deleted one keeps no personal data). */
+function recordRow(dataset: Dataset, value: GoldenValue): Record<string, unknown> & { master_id: string } {
+  const deleted = value.change === 'DELETED';
+  return {
+    master_id: value.masterId,
+    version: value.version,
+    state: deleted ? 'DELETED' : 'LIVE',
+    merged_into: null,
+    change: value.change,
+    record: deleted ? null : JSON.stringify(value),
+    ...(deleted ? CLEARED[dataset] : columnsOf(dataset, value)),
+    occurred_at: new Date(value.occurredAt),
+  };
 }
 
 interface FeedFields {
