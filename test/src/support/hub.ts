@@ -184,6 +184,7 @@ export class TestHub {
   async datasetsApi(
     consolidationUrl: string,
     apps: Record<string, string[]>,
+    extraEnv: Record<string, string> = {},
   ): Promise<{ proc: ServiceProcess; url: string; keys: Record<string, string> }> {
     const dbUrl = await this.dbs.create('datasets');
     const port = await freePort();
@@ -200,6 +201,7 @@ export class TestHub {
       CONSOLIDATION_TOKEN: this.internalToken,
       // The access-control table sends many refused requests from one address on purpose.
       AUTH_FAILURES_PER_MINUTE: '100000',
+      ...extraEnv,
     };
     const cli = script('services/datasets-api', 'cli.js');
     runCli(cli, ['migrate'], this.envFor('services/datasets-api', env));
