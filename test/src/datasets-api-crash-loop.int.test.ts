@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Publisher, SchemaRegistry, TombstoneWriter } from '@hub/kafka';
@@ -402,5 +403,12 @@ describe('crash loop of the datasets API (ARCHITECTURE §9.1, §9.3)', () => {
 
   it('leaks no key or personal number into the logs of these processes', () => {
     assertNoLeaks(hub.procs.map((p) => p.logFile));
+  });
+
+  it('does not report the tombstones it applies as dead letters (no false alarm for operators)', () => {
+    for (const p of hub.procs) {
+      const log = readFileSync(p.logFile, 'utf8');
+      expect(log).not.toContain('message_dead_lettered');
+    }
   });
 });

@@ -400,7 +400,8 @@ export class BatchConsumer<T> {
   }
 
   private async writeDeadLetter(original: OriginalMessage, reason: string, error: string): Promise<void> {
-    await this.opts.deadLetters.write(original, { reason, error, by: this.opts.groupId });
+    const written = await this.opts.deadLetters.write(original, { reason, error, by: this.opts.groupId });
+    if (!written) return; // kept back by the writer (e.g. a tombstone the handler applies): not a dead letter
     this.stats.deadLettered++;
     this.logger.warn(
       { topic: original.topic, partition: original.partition, offset: original.offset, reason },

@@ -54,7 +54,12 @@ export class DeadLetterWriter {
     await this.producer.disconnect();
   }
 
-  async write(original: OriginalMessage, letter: DeadLetter): Promise<void> {
+  /**
+   * Writes the message to the dead-letter topic; resolves `true` once Kafka acknowledged it. A
+   * subclass that keeps a message back instead (e.g. a tombstone the consumer applies itself)
+   * resolves `false`, and the consumer does not count or report it as dead-lettered.
+   */
+  async write(original: OriginalMessage, letter: DeadLetter): Promise<boolean> {
     const headers: Headers = {
       ...original.headers,
       [HEADERS.dlqReason]: letter.reason,
@@ -69,6 +74,7 @@ export class DeadLetterWriter {
         acks: -1,
         messages: [{ key: original.key, value: original.value, headers }],
       });
+      return true;
     } catch (cause) {
       throw new DependencyUnavailableError(
         'kafka',

@@ -23,7 +23,7 @@ interface Tombstone {
 export class TombstoneAwareDeadLetters extends DeadLetterWriter {
   private readonly parked = new Map<string, Map<string, Tombstone>>();
 
-  override async write(original: OriginalMessage, letter: DeadLetter): Promise<void> {
+  override async write(original: OriginalMessage, letter: DeadLetter): Promise<boolean> {
     if (original.value === null && original.key !== null && letter.reason === 'NOT_WIRE_FORMAT') {
       const at = `${original.topic}/${original.partition}`;
       const slot = this.parked.get(at) ?? new Map<string, Tombstone>();
@@ -31,9 +31,9 @@ export class TombstoneAwareDeadLetters extends DeadLetterWriter {
       const version = header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : null;
       slot.set(original.offset, { key: original.key.toString('utf8'), version });
       this.parked.set(at, slot);
-      return;
+      return false;
     }
-    await super.write(original, letter);
+    return super.write(original, letter);
   }
 
   /** Tombstones parked for offsets in [first, next) of a partition; older leftovers are dropped. */
