@@ -245,7 +245,7 @@ export class FileDropSource implements PollSource {
       }
       let parsed: ParsedFile;
       try {
-        parsed = await this.parse(c.name, file.bytes);
+        parsed = await this.parseAligned(c.name, file.bytes);
       } catch (e) {
         if (e instanceof XlsxRefusedError) return this.refuse(c.name, file, e.code, e.problem, e.hint);
         return this.refuse(
@@ -256,7 +256,6 @@ export class FileDropSource implements PollSource {
           `The file is kept in ${this.failedDir}; fix and drop it again.`,
         );
       }
-      if (this.opts.mapping) parsed = alignColumns(parsed, this.opts.mapping);
       const header =
         this.opts.mapping &&
         checkHeader(this.opts.mapping, parsed.columns, parsed.rows.length + parsed.bad.length);
@@ -283,7 +282,17 @@ export class FileDropSource implements PollSource {
       return undefined;
     }
     const s = await stat(join(this.opts.directory, cursor.file));
-    return this.opened(cursor.file, file.sha, await this.parse(cursor.file, file.bytes), s.mtimeMs);
+    return this.opened(cursor.file, file.sha, await this.parseAligned(cursor.file, file.bytes), s.mtimeMs);
+  }
+
+  /**
+   * Parse a file and align its column names with the mapping — the same way when a file is opened and
+   * when a restart resumes it mid-file, so the rows after the cursor keep their columns (and their
+   * eventIds, which hash the raw row).
+   */
+  private async parseAligned(name: string, bytes: Buffer): Promise<ParsedFile> {
+    const parsed = await this.parse(name, bytes);
+    return this.opts.mapping ? alignColumns(parsed, this.opts.mapping) : parsed;
   }
 
   async read(cursorText: string | undefined, limit: number): Promise<SourceBatch> {
