@@ -382,6 +382,32 @@ describe('access-control table (ARCHITECTURE §9.4)', () => {
     expect(failures).toEqual([]);
   }, 240_000);
 
+  it('the access log can be read by a steward but not altered through any API of any service', async () => {
+    // From the route lists: whatever mentions the access log anywhere is a read.
+    const touching = Object.entries(ROUTES).flatMap(([service, routes]) =>
+      routes.filter((r) => /access[-_]?log/i.test(r.path)).map((r) => `${service} ${r.method} ${r.path}`),
+    );
+    expect(touching).toEqual(['datasets GET /access-log']);
+    // Against the running API, with the steward's key (the widest): every other verb, on the
+    // collection and on an entry, is refused and leaves the log as it was.
+    const steward = { 'x-api-key': datasets.keys.steward ?? '' };
+    const before = await call(datasets.url, 'GET', '/access-log', steward);
+    expect(before.status).toBe(200);
+    const refused: string[] = [];
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      for (const path of ['/access-log', '/access-log/1', '/access-log?appId=x']) {
+        const r = await call(datasets.url, method, path, steward, { purpose: 'rewritten', recordIds: [] });
+        if (r.status !== 404 && r.status !== 405) refused.push(`${method} ${path} → ${r.status}`);
+        else expect(JSON.parse(r.text)).toHaveProperty('error.code');
+      }
+    }
+    expect(refused).toEqual([]);
+    const after = await call(datasets.url, 'GET', '/access-log', steward);
+    const entries = (r: { text: string }) => (JSON.parse(r.text) as { items: unknown[] }).items;
+    // Reading the log is not a personal-data read, so nothing was added either.
+    expect(entries(after)).toEqual(entries(before));
+  }, 60_000);
+
   it('steward console: no session → 401 (API) or login redirect (pages), bad token → 401, role lacking the right → 403', async () => {
     const base = stewardConsole.url;
     const failures: string[] = [];
