@@ -65,7 +65,7 @@ export class PushChannel implements ConnectorInstance {
           countIntervalMs: 0,
           topics: observations ? { observations } : {},
         },
-        deps,
+        { ...deps, logger },
         config.topics.status,
       );
       status ??= p.status;

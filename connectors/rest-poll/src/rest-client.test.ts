@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,26 @@ describe('RestClient (real HTTP server)', () => {
     script.push({ status: 401 });
     await expect(client().getJson('/api/items')).rejects.toBeInstanceOf(RestRequestError);
     expect(seen).toHaveLength(1);
+  });
+
+  it('says why a request got no answer: the timeout with its length, a refused connection with its address', async () => {
+    script.length = 0;
+    script.push({ status: 200, delayMs: 400 }, { status: 200, delayMs: 400 });
+    await expect(
+      client({ retry: { attempts: 2, baseMs: 1, maxMs: 1 } }).getJson('/api/items'),
+    ).rejects.toThrow(
+      'test did not answer usefully after 2 attempt(s): /api/items: no answer within 200 ms (timeoutMs)',
+    );
+    // A port nothing listens on: fetch itself only says "fetch failed".
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    await expect(
+      client({ baseUrl: `http://127.0.0.1:${port}`, retry: { attempts: 1, baseMs: 1, maxMs: 1 } }).getJson(
+        '/api/items',
+      ),
+    ).rejects.toThrow(`/api/items: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
   });
 
   it('keeps a base path and adds query parameters', () => {

@@ -74,7 +74,7 @@ export function topicsFor(config: ConnectorBaseConfig): {
 /** The sink, mapper and status of one configured connector. */
 export function connectorParts(
   config: ConnectorBaseConfig,
-  deps: Pick<RuntimeDeps, 'kafka' | 'registry' | 'metrics' | 'registerSchemas'>,
+  deps: Pick<RuntimeDeps, 'kafka' | 'registry' | 'metrics' | 'registerSchemas'> & { logger?: Logger },
   statusTopic = STATUS_TOPIC,
 ) {
   const topics = { ...topicsFor(config), status: statusTopic };
@@ -87,6 +87,7 @@ export function connectorParts(
     connectorKind: config.kind,
     sourceSystem: config.source.system,
     registerSchemas: deps.registerSchemas,
+    ...(deps.logger ? { logger: deps.logger.child({ component: 'sink', connectorId: config.id }) } : {}),
   });
   const mapper = new Mapper(config.mapping, {
     system: config.source.system,

@@ -1,3 +1,4 @@
+import type { Logger } from '@hub/log';
 import { DeadLetterWriter, HEADERS, Publisher, type KafkaClient, type SchemaRegistry } from '@hub/kafka';
 import type { ConnectorStatusInput } from '@hub/schemas';
 import type { MappedRecord, ObservationInput, RecordError } from './mapping/engine.js';
@@ -27,6 +28,8 @@ export interface ObservationSinkOptions {
   readonly sourceSystem: string;
   /** Register missing schemas at start (tests); production registers with `npm run schemas:register`. */
   readonly registerSchemas?: boolean;
+  /** Reports waits for an unreachable schema registry at start. */
+  readonly logger?: Logger;
 }
 
 export interface GoodRecord {
@@ -91,6 +94,7 @@ export class ObservationSink {
       kafka: opts.kafka,
       registry: opts.registry,
       registerSchemas: opts.registerSchemas ?? false,
+      ...(opts.logger ? { logger: opts.logger } : {}),
       outputs: {
         observation: {
           topic: opts.topics.observations,

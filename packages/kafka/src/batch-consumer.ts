@@ -4,7 +4,7 @@ import type { Logger } from '@hub/log';
 import { silentLogger } from '@hub/log';
 import { retry } from './backoff.js';
 import type { KafkaClient } from './client.js';
-import { AvroCodec } from './codec.js';
+import { AvroCodec, initCodecs } from './codec.js';
 import type { InputDefinition } from './consumer.js';
 import type { DeadLetterWriter, OriginalMessage } from './dead-letter.js';
 import { HEADERS, readHeaders, type Headers } from './headers.js';
@@ -12,6 +12,7 @@ import { deadLetterFor, isPoison } from './outcome.js';
 import {
   classifyHandlerError,
   isolatePoison,
+  recordRef,
   shouldRetryBatch,
   type HandlerFailure,
 } from './poison-batch.js';
@@ -112,6 +113,8 @@ export class BatchConsumer<T> {
   private readonly assigned = new Set<string>();
   private running = false;
   private stopping = false;
+  /** Set by stop(): a start still waiting for the schema registry gives up. */
+  private startAborted = false;
   private lastError: string | undefined;
   readonly stats: BatchConsumerStats = {
     batches: 0,
@@ -154,7 +157,8 @@ export class BatchConsumer<T> {
   }
 
   async start(): Promise<void> {
-    for (const codec of this.codecs.values()) await codec.init();
+    this.startAborted = false;
+    await initCodecs(this.codecs.values(), { logger: this.logger, cancelled: () => this.startAborted });
     await this.opts.deadLetters.start();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.codecs.keys()], fromBeginning: true });
@@ -168,6 +172,7 @@ export class BatchConsumer<T> {
 
   /** Finish the batch in hand (its transaction commits or rolls back), leave the group. */
   async stop(): Promise<void> {
+    this.startAborted = true;
     if (!this.running) return;
     this.stopping = true;
     for (const timer of this.paused.values()) clearTimeout(timer);
@@ -349,19 +354,16 @@ export class BatchConsumer<T> {
   ): Promise<void> {
     if (message === undefined) throw new Error('bisection pointed outside the batch');
     const original = originalOf(topic, partition, message);
-    let eventId: string | undefined;
+    let value: unknown;
     try {
-      const decoded = await this.codecs.get(topic)?.decode(message.value);
-      const id = (decoded?.value as { eventId?: unknown } | undefined)?.eventId;
-      if (typeof id === 'string') eventId = id;
+      value = (await this.codecs.get(topic)?.decode(message.value))?.value;
     } catch {
       // Undecodable: the offset alone names it.
     }
-    const which = `${topic}/${partition}/${message.offset}${eventId !== undefined ? ` (event ${eventId})` : ''}`;
     await this.writeDeadLetter(
       original,
       failure.reason,
-      `record ${which} fails on its own, the rest of its batch was stored: ${failure.description}`,
+      `record ${recordRef(topic, partition, message.offset, value)} fails on its own, the rest of its batch was stored: ${failure.description}`,
     );
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '@hub/errors';
-import { AvroCodec, frame } from './codec.js';
+import { DependencyUnavailableError, ValidationError } from '@hub/errors';
+import type { Logger } from '@hub/log';
+import { AvroCodec, frame, initCodecs } from './codec.js';
 import type { SchemaRegistry } from './schema-registry.js';
 
 const schema = {
@@ -52,5 +53,65 @@ describe('AvroCodec.encode', () => {
     }
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).details.map((d) => d.field)).toContain('/text');
+  });
+});
+
+describe('initCodecs: a component that starts while the schema registry is down waits for it', () => {
+  const down = () =>
+    new DependencyUnavailableError(
+      'schema-registry',
+      'looking up a schema under test-value: the schema registry is unreachable or failing (ECONNREFUSED)',
+    );
+  /** A registry that is unreachable for its first `failures` lookups, then answers `id`. */
+  const flaky = (failures: number, id = 7) => {
+    let calls = 0;
+    const r = {
+      lookup: () => (++calls <= failures ? Promise.reject(down()) : Promise.resolve(id)),
+      calls: () => calls,
+    };
+    return r;
+  };
+  const recorder = () => {
+    const lines: { msg: string; fields: Record<string, unknown> }[] = [];
+    const log = (fields: Record<string, unknown>, msg: string) => lines.push({ fields, msg });
+    return { lines, logger: { warn: log, info: log } as unknown as Logger };
+  };
+
+  it('retries with backoff, logging each wait, and resolves the ids once the registry answers', async () => {
+    const r = flaky(3);
+    const codec = new AvroCodec(r as unknown as SchemaRegistry, 'test-value', schema);
+    const { lines, logger } = recorder();
+    await initCodecs([codec], { logger, baseMs: 1, maxMs: 4 });
+    expect(codec.id).toBe(7);
+    expect(r.calls()).toBe(4);
+    expect(lines.map((l) => l.msg)).toEqual([
+      'schema_registry_unavailable_waiting',
+      'schema_registry_unavailable_waiting',
+      'schema_registry_unavailable_waiting',
+      'schema_registry_available',
+    ]);
+    expect(lines[0]?.fields).toMatchObject({ subject: 'test-value', attempt: 1 });
+    expect(String(lines[0]?.fields.err)).toContain('unreachable');
+  });
+
+  it('fails at once, without waiting, when the schema was never registered (not an outage)', async () => {
+    const r = { lookup: () => Promise.resolve(undefined) };
+    const codec = new AvroCodec(r as unknown as SchemaRegistry, 'test-value', schema);
+    const { lines, logger } = recorder();
+    await expect(initCodecs([codec], { logger, baseMs: 1, maxMs: 4 })).rejects.toThrow(
+      /not registered in the schema registry; run `npm run schemas:register`/,
+    );
+    expect(lines).toEqual([]);
+  });
+
+  it('gives up with the registry error once the component is stopping', async () => {
+    const r = flaky(Number.MAX_SAFE_INTEGER);
+    const codec = new AvroCodec(r as unknown as SchemaRegistry, 'test-value', schema);
+    let stopping = false;
+    setTimeout(() => (stopping = true), 50);
+    await expect(
+      initCodecs([codec], { baseMs: 5, maxMs: 20, cancelled: () => stopping }),
+    ).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(r.calls()).toBeGreaterThan(1);
   });
 });

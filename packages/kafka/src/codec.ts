@@ -1,5 +1,12 @@
 import type avro from 'avsc';
-import { PoisonMessageError, ValidationError, type ErrorDetail } from '@hub/errors';
+import {
+  DependencyUnavailableError,
+  PoisonMessageError,
+  ValidationError,
+  type ErrorDetail,
+} from '@hub/errors';
+import type { Logger } from '@hub/log';
+import { backoffDelay } from './backoff.js';
 import { avroType, type SchemaRegistry } from './schema-registry.js';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary body. */
@@ -176,5 +183,46 @@ export class AvroCodec<T = unknown> {
     }
     this.resolvers.set(schemaId, resolver);
     return resolver;
+  }
+}
+
+export interface InitCodecsOptions {
+  /** Register a missing schema instead of failing (tests; production registers with `npm run schemas:register`). */
+  readonly register?: boolean;
+  /** Where each wait is reported (`schema_registry_unavailable_waiting`, a warning). */
+  readonly logger?: Logger;
+  /** Stop waiting (and throw the registry's error) once this says so: the component is stopping. */
+  readonly cancelled?: () => boolean;
+  readonly baseMs?: number;
+  readonly maxMs?: number;
+}
+
+/**
+ * Find (or register) the ids of every codec's schema. While the schema registry is unreachable or
+ * failing, a component that starts waits for it — with backoff, each wait logged — instead of
+ * failing its start: the registry down for a while is an outage, not a reason to exit (ARCHITECTURE
+ * §9). Any other error (a schema that was never registered, a 4xx) fails at once with its reason.
+ */
+export async function initCodecs(codecs: Iterable<AvroCodec>, opts: InitCodecsOptions = {}): Promise<void> {
+  const sliceMs = 100;
+  for (const codec of codecs) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await codec.init({ register: opts.register ?? false });
+        if (attempt > 0)
+          opts.logger?.info({ subject: codec.subject, attempts: attempt + 1 }, 'schema_registry_available');
+        break;
+      } catch (e) {
+        if (!(e instanceof DependencyUnavailableError) || opts.cancelled?.()) throw e;
+        const delayMs = backoffDelay(attempt, { baseMs: opts.baseMs ?? 500, maxMs: opts.maxMs ?? 10_000 });
+        opts.logger?.warn(
+          { subject: codec.subject, attempt: attempt + 1, delayMs, err: e.message },
+          'schema_registry_unavailable_waiting',
+        );
+        for (let waited = 0; waited < delayMs && !opts.cancelled?.(); waited += sliceMs)
+          await new Promise((r) => setTimeout(r, Math.min(sliceMs, delayMs - waited)));
+        if (opts.cancelled?.()) throw e;
+      }
+    }
   }
 }

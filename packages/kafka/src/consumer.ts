@@ -4,10 +4,11 @@ import type { Logger } from '@hub/log';
 import { silentLogger } from '@hub/log';
 import { retry } from './backoff.js';
 import type { KafkaClient } from './client.js';
-import { AvroCodec } from './codec.js';
+import { AvroCodec, initCodecs } from './codec.js';
 import type { DeadLetterWriter, OriginalMessage } from './dead-letter.js';
 import { HEADERS, readHeaders, type Headers } from './headers.js';
-import { deadLetterFor, isPoison, type Outcome } from './outcome.js';
+import { deadLetter, type Outcome } from './outcome.js';
+import { classifyHandlerError, messageFailureAction, RACE_RETRIES, recordRef } from './poison-batch.js';
 import type { SchemaRegistry } from './schema-registry.js';
 
 export interface MessageContext {
@@ -74,6 +75,15 @@ type Processed = 'done' | 'blocked';
  * messages whose outcome is final (processed, skipped or safely in the dead-letter topic), in
  * partition order; a message that keeps failing for a retriable reason pauses its partition and is
  * read again later — it is never skipped.
+ *
+ * A handler failure is classified like the batch consumer's (`classifyHandlerError`, decision 0008):
+ * a message PostgreSQL refuses for its data (SQLSTATE class 22, 54, or 23 — 23505, 23P01 and 23503
+ * only after `RACE_RETRIES` retries, as they may be a race between instances) or a
+ * `PoisonMessageError`/`ValidationError` is dead-lettered with the batch path's reason
+ * (`DATABASE_REJECTED` or the poison error's own) and an error naming it (`record topic/partition/
+ * offset (event …) fails on its own: PostgreSQL 22P02 …`), and the partition goes on. Outages
+ * (connection errors, 57P01, 40001, 40P01, timeouts, anything declared retriable or without a
+ * SQLSTATE) are retried with backoff and then pause the partition; they are never dead-lettered.
  */
 export class ConsumerRunner<T> {
   private readonly consumer: Consumer;
@@ -81,6 +91,8 @@ export class ConsumerRunner<T> {
   private readonly logger: Logger;
   private readonly paused = new Map<string, NodeJS.Timeout>();
   private running = false;
+  /** Set by stop(): a start still waiting for the schema registry gives up. */
+  private startAborted = false;
   private stopping = false;
   private lastError: string | undefined;
   readonly stats: ConsumerStats = {
@@ -110,7 +122,8 @@ export class ConsumerRunner<T> {
   }
 
   async start(): Promise<void> {
-    for (const codec of this.codecs.values()) await codec.init();
+    this.startAborted = false;
+    await initCodecs(this.codecs.values(), { logger: this.logger, cancelled: () => this.startAborted });
     await this.opts.deadLetters.start();
     await this.consumer.connect();
     await this.consumer.subscribe({
@@ -127,6 +140,7 @@ export class ConsumerRunner<T> {
 
   /** Finish the message in hand, commit what is final, leave the group. */
   async stop(): Promise<void> {
+    this.startAborted = true;
     if (!this.running) return;
     this.stopping = true;
     for (const timer of this.paused.values()) clearTimeout(timer);
@@ -202,32 +216,52 @@ export class ConsumerRunner<T> {
     const codec = this.codecs.get(topic);
     const ctx = new LazyContext(topic, partition, message, this.logger);
     const onTombstone = this.opts.onTombstone;
+    const budget = this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 };
+    // Set once the message reached the handler: a failure from there on names the record.
+    let handled: { value: unknown } | undefined;
     const attempt = async (): Promise<Outcome> => {
-      if (message.value === null && onTombstone) return onTombstone(ctx);
+      if (message.value === null && onTombstone) {
+        handled = { value: undefined };
+        return onTombstone(ctx);
+      }
       if (!codec) throw new Error(`no reader schema for topic ${topic}`);
       const decoded = codec.decodeIfSameSchema(message.value) ?? (await codec.decode(message.value));
       ctx.schemaId = decoded.schemaId;
+      handled = { value: decoded.value };
       return this.opts.handler(decoded.value, ctx);
     };
+    // The batch consumer's classification (decision 0008): a record PostgreSQL refuses for its data
+    // is dead-lettered, a possible race is retried a few times first, an outage is retried and then
+    // pauses the partition.
+    const decide = (e: unknown, n: number) =>
+      messageFailureAction(classifyHandlerError(e), n, {
+        attempts: budget.attempts,
+        stopping: this.stopping,
+      });
     let outcome: Outcome;
+    let failedAttempt = 0;
     try {
       try {
         outcome = await attempt(); // fast path: no retry machinery unless something fails
       } catch (first) {
-        if (isPoison(first) || this.stopping) throw first;
+        if (decide(first, 0) !== 'retry') throw first;
         // Attempt 0 replays the failure we already have, so backoff and accounting start from it.
         outcome = await retry(
-          (n) =>
-            n === 0
+          (n) => {
+            failedAttempt = n;
+            return n === 0
               ? Promise.reject(first instanceof Error ? first : new Error(errorMessage(first)))
-              : attempt(),
+              : attempt();
+          },
           {
-            ...(this.opts.retry ?? { attempts: 5, baseMs: 200, maxMs: 5000 }),
+            ...budget,
+            // `decide` keeps outages within `budget.attempts`; a possible race may need more.
+            attempts: Math.max(budget.attempts, RACE_RETRIES + 1),
             jitter: 0.5,
-            retryIf: (e) => !isPoison(e) && !this.stopping,
+            retryIf: (e, n) => decide(e, n) === 'retry',
             onRetry: async (e, n, delayMs) => {
               this.stats.retries++;
-              this.lastError = errorMessage(e);
+              this.lastError = classifyHandlerError(e).description;
               ctx.logger.warn({ attempt: n, delayMs, err: this.lastError }, 'message_retry');
               await heartbeat();
             },
@@ -235,11 +269,17 @@ export class ConsumerRunner<T> {
         );
       }
     } catch (e) {
-      if (!isPoison(e)) {
-        this.lastError = errorMessage(e);
+      const failure = classifyHandlerError(e);
+      if (failure.kind !== 'record' || decide(e, failedAttempt) !== 'deadLetter') {
+        this.lastError = failure.description;
         return 'blocked';
       }
-      outcome = deadLetterFor(e);
+      outcome = deadLetter(
+        failure.reason,
+        handled === undefined
+          ? failure.description // undecodable: the codec's own explanation
+          : `record ${recordRef(topic, partition, message.offset, handled.value)} fails on its own: ${failure.description}`,
+      );
     }
     switch (outcome.kind) {
       case 'ok':
@@ -249,7 +289,8 @@ export class ConsumerRunner<T> {
         this.stats.skipped++;
         ctx.logger.warn({ reason: outcome.reason }, 'message_skipped');
         return 'done';
-      case 'deadLetter':
+      case 'deadLetter': {
+        let written: boolean;
         try {
           const original: OriginalMessage = {
             topic,
@@ -259,7 +300,7 @@ export class ConsumerRunner<T> {
             value: message.value,
             headers: ctx.headers,
           };
-          await this.opts.deadLetters.write(original, {
+          written = await this.opts.deadLetters.write(original, {
             reason: outcome.reason,
             error: outcome.error,
             by: this.opts.groupId,
@@ -268,12 +309,14 @@ export class ConsumerRunner<T> {
           this.lastError = errorMessage(e);
           return 'blocked';
         }
+        if (!written) return 'done'; // kept back by the writer: final, but not a dead letter
         this.stats.deadLettered++;
         ctx.logger.warn(
           { reason: outcome.reason, dlq: this.opts.deadLetters.topic },
           'message_dead_lettered',
         );
         return 'done';
+      }
     }
   }
 }

@@ -9,4 +9,12 @@ export * from './dead-letter.js';
 export * from './consumer.js';
 export * from './admin.js';
 export * from './batch-consumer.js';
-export { classifyHandlerError, describePgError, shouldRetryBatch, RACE_RETRIES, type HandlerFailure } from './poison-batch.js';
+export {
+  classifyHandlerError,
+  describePgError,
+  messageFailureAction,
+  shouldRetryBatch,
+  RACE_RETRIES,
+  type HandlerFailure,
+  type MessageFailureAction,
+} from './poison-batch.js';

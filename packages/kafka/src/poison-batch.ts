@@ -122,6 +122,42 @@ export function shouldRetryBatch(failure: HandlerFailure, attempt: number): bool
   return failure.kind === 'transient' || (failure.mayBeRace === true && attempt < RACE_RETRIES);
 }
 
+/**
+ * What the per-message `ConsumerRunner` does after attempt `attempt` (0 = the first) of one message
+ * failed: the batch consumer's classification, with the message itself in the place of the record
+ * a bisection would find.
+ *
+ * - `deadLetter`: the message can never be processed as it is (record-level), or a possible race
+ *   (23505, 23P01, 23503) failed `RACE_RETRIES` more times;
+ * - `retry`: an outage while the `attempts` allow, or a possible race not yet retried enough (those
+ *   retries do not count against `attempts`: a short outage budget must not make a race a dead letter);
+ * - `pause`: an outage that outlasted the attempts: pause the partition and read the message again
+ *   later. Also anything not yet final while the consumer is stopping: the next owner of the
+ *   partition reads it again.
+ */
+export type MessageFailureAction = 'retry' | 'deadLetter' | 'pause';
+
+export function messageFailureAction(
+  failure: HandlerFailure,
+  attempt: number,
+  opts: { readonly attempts: number; readonly stopping: boolean },
+): MessageFailureAction {
+  if (failure.kind === 'record' && !shouldRetryBatch(failure, attempt)) return 'deadLetter';
+  if (opts.stopping) return 'pause';
+  if (failure.kind === 'record') return 'retry';
+  return attempt + 1 < opts.attempts ? 'retry' : 'pause';
+}
+
+/**
+ * Names a record in a dead letter's error: `topic/partition/offset`, and the event id when the
+ * decoded value has one (`(event …)`).
+ */
+export function recordRef(topic: string, partition: number, offset: string, value?: unknown): string {
+  const eventId =
+    typeof value === 'object' && value !== null ? (value as { eventId?: unknown }).eventId : undefined;
+  return `${topic}/${partition}/${offset}${typeof eventId === 'string' ? ` (event ${eventId})` : ''}`;
+}
+
 export function classifyHandlerError(error: unknown): HandlerFailure {
   const chain = causeChain(error);
   // An explicit "retry me" anywhere in the chain wins: whoever wrapped it knew it was an outage.

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Producer, RecordMetadata } from 'kafkajs';
 import { DependencyUnavailableError, ValidationError, errorMessage } from '@hub/errors';
 import type { KafkaClient } from './client.js';
-import { AvroCodec } from './codec.js';
+import type { Logger } from '@hub/log';
+import { AvroCodec, initCodecs } from './codec.js';
 import { HEADERS, type Headers } from './headers.js';
 import type { SchemaRegistry } from './schema-registry.js';
 
@@ -39,6 +40,8 @@ export interface CreatePublisherOptions<O extends Record<string, OutputDefinitio
   readonly registerSchemas?: boolean;
   /** Upper bound of one produce request; bigger batches are sent in several requests. */
   readonly maxRequestBytes?: number;
+  /** Reports waits for an unreachable schema registry at start. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -50,6 +53,7 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
   private readonly producer: Producer;
   private readonly codecs = new Map<keyof O, AvroCodec>();
   private connected = false;
+  private stopRequested = false;
 
   constructor(private readonly opts: CreatePublisherOptions<O>) {
     this.producer = opts.kafka.raw.producer({
@@ -66,14 +70,20 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
     }
   }
 
+  /** Resolve the schema ids (waiting while the registry is unreachable) and connect. */
   async start(): Promise<void> {
-    for (const codec of this.codecs.values())
-      await codec.init({ register: this.opts.registerSchemas ?? false });
+    this.stopRequested = false;
+    await initCodecs(this.codecs.values(), {
+      register: this.opts.registerSchemas ?? false,
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      cancelled: () => this.stopRequested,
+    });
     await this.producer.connect();
     this.connected = true;
   }
 
   async stop(): Promise<void> {
+    this.stopRequested = true;
     if (!this.connected) return;
     this.connected = false;
     await this.producer.disconnect();
@@ -158,7 +168,11 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
       try {
         out.push(...(await this.producer.send({ topic, acks: -1, messages: chunk })));
       } catch (cause) {
-        throw new DependencyUnavailableError('kafka', `could not publish to ${topic}: ${errorMessage(cause)}`, { cause });
+        throw new DependencyUnavailableError(
+          'kafka',
+          `could not publish to ${topic}: ${errorMessage(cause)}`,
+          { cause },
+        );
       }
     }
     return out;

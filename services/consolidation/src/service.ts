@@ -123,6 +123,7 @@ export function createConsolidation(deps: ConsolidationDeps) {
     registry,
     outputs,
     registerSchemas: deps.registerSchemas ?? false,
+    logger: logger.child({ component: 'outbox' }),
   });
   const tombstones = new TombstoneWriter(kafka);
   const relay = new OutboxRelay({

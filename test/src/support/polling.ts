@@ -28,11 +28,18 @@ import {
  * must carry the eventId it had the first time (consolidation drops repeats by eventId).
  */
 
-/** A department's configuration file (connectors/config/departments) with the test's overrides. */
+/**
+ * A department's configuration file (connectors/config/departments) with the test's overrides;
+ * `id` gives a copy of it another connector id (two departments of one kind in one process).
+ */
 export function departmentConfig(
   hub: TestHub,
   file: string,
-  overrides: { topics: { observations: string; deadLetter: string }; source?: Record<string, unknown> },
+  overrides: {
+    topics: { observations: string; deadLetter: string };
+    source?: Record<string, unknown>;
+    id?: string;
+  },
 ): string {
   const base = parseYaml(readFileSync(join(ROOT, 'connectors/config/departments', file), 'utf8')) as {
     id: string;
@@ -40,6 +47,7 @@ export function departmentConfig(
   };
   const config = {
     ...base,
+    id: overrides.id ?? base.id,
     batchSize: 25, // small batches: a kill lands between two of them more often
     pollIntervalMs: 200,
     heartbeatIntervalMs: 2000,
@@ -48,7 +56,7 @@ export function departmentConfig(
     source: { ...base.source, ...overrides.source },
   };
   mkdirSync(CONFIG_DIR, { recursive: true });
-  const path = join(CONFIG_DIR, `${hub.label}-${hub.run}-${base.id}.json`);
+  const path = join(CONFIG_DIR, `${hub.label}-${hub.run}-${config.id}.json`);
   writeFileSync(path, JSON.stringify(config));
   return path;
 }
