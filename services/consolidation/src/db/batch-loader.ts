@@ -276,12 +276,16 @@ export class BatchLoader {
           }>(await t.raw(`select * from dossier_status_events where master_id = any(?::text[])`, [todo]))
         : [];
 
-    // Clean records that named one of these masters but no longer do were moved by someone else.
+    // Clean records that named one of these masters but no longer do were moved by someone else (a
+    // concurrent merge). Their blocks are read again when asked, so they stay candidates under
+    // the master they belong to now instead of vanishing from the candidates.
     const fresh = new Set(records.map((r) => recordKey(type, r.source_system, r.source_record_id)));
     for (const m of todo)
       for (const e of this.state.recordsOf(type, m)) {
         const k = recordKey(type, e.record.system, e.record.recordId);
-        if (!e.dirty && !fresh.has(k)) this.state.dropRecord(k);
+        if (e.dirty || fresh.has(k)) continue;
+        this.state.dropRecord(k);
+        for (const b of e.blockingKeys) this.state.loadedBlocks.delete(blockKey(type, b));
       }
     readRecords(this.state, records);
     this.refreshAliases(type, todo, aliases);

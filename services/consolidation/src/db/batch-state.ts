@@ -209,6 +209,26 @@ export class BatchState {
     this.aliases.delete(k);
   }
 
+  /**
+   * Forget identifier rows read before their lock was taken, so the next read asks the database.
+   * Rows this batch wrote stay, and so do those of masters it holds locked (a merge or a split,
+   * the only moves of an existing row, locks the master first).
+   */
+  forgetAliases(keys: readonly string[]): void {
+    for (const k of keys) {
+      if (this.dirtyAliases.has(k)) continue;
+      const old = this.aliases.get(k);
+      if (old) {
+        const owner = masterKey(old.type, old.masterId);
+        if (this.loaded.has(owner)) continue;
+        this.aliasesByMaster.get(owner)?.delete(k);
+        // That master's identifier list is no longer complete here: read it again when asked.
+        this.aliasesLoadedFor.delete(owner);
+      }
+      this.aliases.delete(k);
+    }
+  }
+
   aliasesOf(type: EntityType, masterId: string): AliasEntry[] {
     const keys = this.aliasesByMaster.get(masterKey(type, masterId)) ?? new Set<string>();
     return [...keys].flatMap((k) => this.aliases.get(k) ?? []);

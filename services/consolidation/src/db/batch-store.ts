@@ -19,6 +19,7 @@ import type {
   Observation,
   SourceRecord,
 } from '../domain/types.js';
+import { identifierLock } from '../domain/types.js';
 import { flushBatch } from './batch-flush.js';
 import { BatchLoader } from './batch-loader.js';
 import { prefetchBatch } from './batch-prefetch.js';
@@ -62,6 +63,8 @@ export class BatchStore implements ConsolidationStore {
   /** Observations of the batch that restate an existing record (each may drop it from a block). */
   private slack = 0;
   private flushed = false;
+  /** Advisory lock keys this transaction holds. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly trx: Knex.Transaction,
@@ -72,12 +75,35 @@ export class BatchStore implements ConsolidationStore {
   }
 
   async lock(keys: readonly string[]): Promise<void> {
-    const ids = [...new Set(keys.map((k) => lockId(k)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const fresh = [...new Set(keys)].filter((k) => !this.held.has(k));
+    const ids = [...new Set(fresh.map((k) => lockId(k)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (ids.length === 0) return;
     // unnest yields the array in order, so locks are always taken in ascending key order.
     await this.trx.raw('select count(pg_advisory_xact_lock(k)) from unnest(?::bigint[]) as t(k)', [
       ids.map(String),
     ]);
+    for (const k of fresh) this.held.add(k);
+  }
+
+  /**
+   * Link targets are usually locked with the batch (`lockKeys`); one that is not (a target chosen
+   * from another record of the master, a master recomputed after a merge) and the identifiers a
+   * merge moves are locked now. What was read about them before the lock (their identifier row, the
+   * links pointing at them) is read again after it.
+   */
+  async lockIdentifiers(ids: readonly (Identifier & { readonly type: EntityType })[]): Promise<void> {
+    const late = ids.filter((i) => !this.held.has(identifierLock(i.type, i)));
+    if (late.length === 0) return;
+    await this.lock(late.map((i) => identifierLock(i.type, i)));
+    const keys = late.map((i) => aliasKey(i.type, i.scheme, i.value));
+    this.state.forgetAliases(keys);
+    // Links to them may have been written meanwhile (pending, or to a master being merged here).
+    for (const k of keys) this.state.linkTargetsLoaded.delete(k);
+    for (const type of new Set(late.map((i) => i.type)))
+      await this.load.linksTo(
+        type,
+        late.filter((i) => i.type === type),
+      );
   }
 
   async processedEventIds(ids: readonly string[]): Promise<Set<string>> {

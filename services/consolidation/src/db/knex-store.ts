@@ -14,6 +14,7 @@ import type {
   Observation,
   SourceRecord,
 } from '../domain/types.js';
+import { identifierLock } from '../domain/types.js';
 import { KnexStoreBase, json } from './knex-store-base.js';
 import { excludedWith, repointExclusions } from './exclusions.js';
 import { writeLineage } from './lineage-writer.js';
@@ -83,6 +84,11 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     await this.trx.raw('select count(pg_advisory_xact_lock(k)) from unnest(?::bigint[]) as t(k)', [
       ids.map(String),
     ]);
+  }
+
+  /** Every read here asks the database, after the lock (taking a held lock again does not wait). */
+  async lockIdentifiers(ids: readonly (Identifier & { readonly type: EntityType })[]): Promise<void> {
+    await this.lock(ids.map((i) => identifierLock(i.type, i)));
   }
 
   async processedEventIds(ids: readonly string[]): Promise<Set<string>> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AppError } from '@hub/errors';
 import type { EntityKind } from './entity-kind.js';
 import { decide, type FieldScore, type Thresholds } from './fellegi-sunter.js';
 import { MasterWriter, SYSTEM_ACTOR, type Cause } from './master-writer.js';
@@ -6,6 +7,7 @@ import type { ConsolidationStore, IdentifierRow } from './store.js';
 import type { AuthorityConfig } from './survivorship.js';
 import {
   identifierKey,
+  identifierLock,
   type EntityType,
   type Identifier,
   type Observation,
@@ -33,16 +35,48 @@ interface Scored {
 
 export type ApplyResult = 'created' | 'matched' | 'merged' | 'review' | 'stale' | 'deleted' | 'unchanged';
 
-/** Lock keys for an observation: its identifiers and blocking keys (taken before anything is read). */
+/**
+ * Lock keys for an observation (taken before anything is read): its source record, identifiers and
+ * blocking keys, and the identifiers its values link to (the representative's personal number, the
+ * parent enterprise's code, the applicant's number), which `MasterWriter.recompute` would otherwise
+ * have to lock later, while holding master rows.
+ */
 export function lockKeys(kind: EntityKind, o: Observation): string[] {
+  const values = Object.fromEntries(kind.attributes.map((a) => [a.name, a.extract(o)]));
   return [
     `src:${kind.type}:${o.source.system}:${o.source.recordId}`,
-    ...kind.identifiers(o).map((i) => `id:${kind.type}:${identifierKey(i)}`),
+    ...kind.identifiers(o).map((i) => identifierLock(kind.type, i)),
     ...kind.blockingKeys(o).map((k) => `bk:${kind.type}:${k}`),
+    ...kind.links(values).map((l) => identifierLock(l.targetType, l.target)),
   ];
 }
 
+/**
+ * A master this transaction found by an identifier or as a candidate was merged away by a concurrent
+ * transaction (another instance of the consumer group) before this one locked it: what was decided
+ * from the earlier reads no longer holds. Retriable: the batch rolls back and is retried, and then
+ * reads the merge's result. A single instance never meets it (its batches run one at a time).
+ */
+export class MergedMeanwhileError extends AppError {
+  override readonly retriable = true;
+  constructor(type: EntityType, masterId: string) {
+    super(
+      'MERGED_MEANWHILE',
+      `${type} master ${masterId} was merged by a concurrent transaction while this batch resolved against it; the batch is retried`,
+    );
+  }
+}
+
 const observedAtOf = (o: Observation): number => o.source.updatedAt ?? o.occurredAt;
+
+/** The master, locked now, is still live: not merged away since its records were read. */
+async function stillLive(store: ConsolidationStore, type: EntityType, masterId: string): Promise<boolean> {
+  const [row] = await store.lockMasters(type, [masterId]);
+  return row !== undefined && row.status === 'ACTIVE';
+}
+
+/** Rankings redone after a candidate turned out merged away meanwhile (each time one master fewer). */
+const MAX_RERANKS = 10;
 
 /** A newer statement replaces an older one; equal times fall back to the event id (deterministic). */
 function isNewer(o: Observation, existing: SourceRecord): boolean {
@@ -152,6 +186,10 @@ export class Consolidator {
       masterId = matched.masterId;
       result = matched.result;
     }
+    // The record goes to a master locked by this transaction; one merged away by a concurrent
+    // transaction after it was read (an identifier, the record's own link) means a stale decision.
+    const [target] = await store.lockMasters(type, [masterId]);
+    if (target?.status === 'MERGED') throw new MergedMeanwhileError(type, masterId);
     const keep = ids.filter((i) => !rejected.some((r) => identifierKey(r) === identifierKey(i)));
     await store.upsertSourceRecord(type, record(masterId, false), kind.blockingKeys(o));
     await store.addIdentifiers(
@@ -206,6 +244,8 @@ export class Consolidator {
     // The anchor: the master holding the observation's own number, else the oldest hit, else the
     // sticky one — the first of those that holds no other primary number. None: a new master.
     const rows = await store.lockMasters(type, group);
+    const gone = rows.find((r) => r.status === 'MERGED');
+    if (gone) throw new MergedMeanwhileError(type, gone.masterId);
     rows.sort((a, b) => a.seq - b.seq);
     const byPrimary = primary
       ? hits.find((h) => h.scheme === primary.scheme && h.value === primary.value)?.masterId
@@ -268,9 +308,16 @@ export class Consolidator {
     if (!kind.score || !thresholds || keys.length === 0) {
       return { masterId: (await store.createMaster(type, this.newId())).masterId, result: 'created' };
     }
-    const ranked = await this.rank(store, kind, [o], keys, primary ? [primary.value] : [], () => false);
-    const top = ranked[0];
-    if (top && decide(top[1].score, thresholds) === 'match') return { masterId: top[0], result: 'matched' };
+    let ranked = await this.rank(store, kind, [o], keys, primary ? [primary.value] : [], () => false);
+    for (let i = 0; ; i++) {
+      const top = ranked[0];
+      if (!top || decide(top[1].score, thresholds) !== 'match') break;
+      if (await stillLive(store, type, top[0])) return { masterId: top[0], result: 'matched' };
+      // Merged away by a concurrent transaction after its records were read as candidates: rank
+      // again with what locking it read (its records, now under the survivor).
+      if (i >= MAX_RERANKS) throw new MergedMeanwhileError(type, top[0]);
+      ranked = await this.rank(store, kind, [o], keys, primary ? [primary.value] : [], () => false);
+    }
     const created = await store.createMaster(type, this.newId());
     const queued = await this.queueReviews(store, type, created.masterId, ranked, thresholds, o, cause);
     return { masterId: created.masterId, result: queued ? 'review' : 'created' };
@@ -295,9 +342,14 @@ export class Consolidator {
       ...(await store.identifiersOf(kind.type, [masterId])).filter((i) => i.primary).map((i) => i.value),
       ...(own ? [own.value] : []),
     ];
-    const ranked = await this.rank(store, kind, [o], keys, primaries, (m) => m === masterId);
-    const top = ranked[0];
-    if (!top || decide(top[1].score, thresholds) !== 'match') return masterId;
+    let top: [string, Scored] | undefined;
+    for (let i = 0; ; i++) {
+      top = (await this.rank(store, kind, [o], keys, primaries, (m) => m === masterId))[0];
+      if (!top || decide(top[1].score, thresholds) !== 'match') return masterId;
+      if (await stillLive(store, kind.type, top[0])) break;
+      // Merged away meanwhile by a concurrent transaction (see resolveProbabilistic).
+      if (i >= MAX_RERANKS) throw new MergedMeanwhileError(kind.type, top[0]);
+    }
     if ((await store.excludedWith(kind.type, masterId)).has(top[0])) return masterId;
     return this.writer(store).merge(kind.type, [masterId, top[0]], cause);
   }

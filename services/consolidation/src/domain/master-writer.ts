@@ -63,7 +63,10 @@ export class MasterWriter {
     const pins = await this.store.pins(type, masterId);
     const result = survive<Observation>(records, kind.attributes, this.authorities, pins);
     const identifiers = await this.store.identifiersOf(type, [masterId]);
-    const links = await this.store.replaceLinks(type, masterId, kind.links(result.values));
+    const specs = kind.links(result.values);
+    // Under the targets' locks: a concurrent arrival of a target is either seen here or sees this link.
+    await this.store.lockIdentifiers(specs.map((l) => ({ type: l.targetType, ...l.target })));
+    const links = await this.store.replaceLinks(type, masterId, specs);
     const timeline = type === 'dossier' ? await this.store.timeline(masterId) : [];
     const sources: SourceRef[] = live
       .map((r) => ({ system: r.system, recordId: r.recordId }))
@@ -159,6 +162,11 @@ export class MasterWriter {
     if (!survivor) throw new Error('merge of no active master');
     if (absorbed.length === 0) return survivor.masterId;
     const absorbedIds = absorbed.map((r) => r.masterId);
+    // Their identifiers move to the survivor: under the identifiers' locks, a golden record linking
+    // to one of them meanwhile (a dossier's applicant, written by a concurrent transaction) is
+    // either seen here and re-pointed, or sees the survivor.
+    const moving = await this.store.identifiersOf(type, absorbedIds);
+    await this.store.lockIdentifiers(moving.map((i) => ({ type, scheme: i.scheme, value: i.value })));
     const linking = await this.store.linkingTo(type, absorbedIds);
     await this.store.absorb(type, survivor.masterId, absorbedIds);
     for (const r of absorbed) {

@@ -72,6 +72,14 @@ export interface ConsolidationStore {
   /** Transaction-scoped advisory locks, taken in a fixed order (no lock-order deadlocks). */
   lock(keys: readonly string[]): Promise<void>;
   /**
+   * Lock identifiers (`identifierLock`) a golden record links to, before their masters are looked
+   * up, or that a merge moves, before the links to them are read: a transaction adding or moving
+   * one of them and one linking to it are serialized, so neither misses the other (a link left
+   * pending although its target exists, or pointing at a merged-away master). Locks already held
+   * are skipped; whatever was read about the newly locked identifiers before is read again.
+   */
+  lockIdentifiers(ids: readonly (Identifier & { readonly type: EntityType })[]): Promise<void>;
+  /**
    * Optional hint, after the locks: these observations are about to be applied in this order. A
    * store may read everything they are likely to need at once; results must not depend on it.
    */

@@ -20,6 +20,13 @@ export interface Identifier {
 
 export const identifierKey = (id: Identifier): string => `${id.scheme}:${id.value}`;
 
+/**
+ * The advisory-lock key of a strong identifier. Whoever adds it to a master (an observation holding
+ * it), moves it (a merge) or links a golden record to it (a business's representative, a dossier's
+ * applicant) holds this lock while reading and writing, so none of them misses another's change.
+ */
+export const identifierLock = (type: EntityType, id: Identifier): string => `id:${type}:${identifierKey(id)}`;
+
 /** The latest statement of one source record, as stored for survivorship and re-resolution. */
 export interface SourceRecord<O = Observation> {
   readonly system: string;
