@@ -127,6 +127,10 @@ describe('compose names only what exists in the repository', () => {
     expect(obj(services.kafka).image).toMatch(/^apache\/kafka:/);
     expect(obj(services.registry).image).toBe('apicurio/apicurio-registry:3.3.3');
     expect(obj(services.postgres).image).toBe('postgres:15');
+    // Sized for a province's read model, not PostgreSQL's 128 MB default.
+    expect(arr(obj(services.postgres).command).join(' ')).toMatch(
+      /shared_buffers=\$\{PG_SHARED_BUFFERS:-\d+GB\}/,
+    );
   });
 });
 
