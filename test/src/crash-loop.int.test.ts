@@ -6,6 +6,7 @@ import { TestHub } from './support/hub.js';
 import { CHAOS, SEED, runs } from './support/hostile.js';
 import { assertNoLeaks } from './support/leaks.js';
 import { rng } from './support/rng.js';
+import { batchSender, newPushStats, pushUntilAcknowledged, type PushAnswer } from './support/push.js';
 import { kill9AndRestart, waitReady } from './support/stack.js';
 
 /**
@@ -54,13 +55,12 @@ const citizen = (i: number) => ({
 describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
   const stats = {
     batches: 0,
-    attempts: 0,
     unknownOutcome: 0,
     ingestKills: 0,
     consolidationKills: 0,
-    stuckKeys: 0,
-    leaseWaits: 0,
   };
+  /** Attempts, waits for a crashed claim's lease, idempotency keys left in progress (the sender's). */
+  const push = newPushStats();
 
   it(`kill -9 of http-ingest (${INGEST_KILLS}×) and consolidation (${CONSOLIDATION_KILLS}×) at seeded points loses and duplicates nothing`, async () => {
     const batches = Math.ceil(RECORDS / BATCH);
@@ -71,70 +71,40 @@ describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
     const consolidationKillAt = new Set<number>();
     for (let k = 0; k < CONSOLIDATION_KILLS; k++) consolidationKillAt.add(Math.floor(random() * batches));
 
-    const send = async (b: number, idempotencyKey: string) => {
+    const send = batchSender(ingest.url, KEY);
+    for (let b = 0; b < batches; b++) {
       const records = Array.from({ length: Math.min(BATCH, RECORDS - b * BATCH) }, (_, j) =>
         citizen(b * BATCH + j),
       );
-      const res = await fetch(`${ingest.url}/v1/sources/police-residence/citizens/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'idempotency-key': idempotencyKey },
-        body: JSON.stringify({ records }),
-        signal: AbortSignal.timeout(60_000),
-      });
-      return {
-        status: res.status,
-        retryAfter: Number(res.headers.get('retry-after') ?? NaN),
-        body: (await res.json()) as { accepted?: number; error?: { code?: string } },
-      };
-    };
-
-    for (let b = 0; b < batches; b++) {
-      let key = `crash-${hub.run}-${b}`;
       const killDelay = ingestKillAt.get(b);
       if (consolidationKillAt.has(b)) {
         stats.consolidationKills++;
         // consolidation is consuming what earlier batches pushed: kill it mid-flight, restart, go on
         await kill9AndRestart(consolidation.proc, `${consolidation.url}/healthz`);
       }
-      let killed = false;
-      for (let attempt = 0; ; attempt++) {
-        if (attempt > 200) throw new Error(`batch ${b} never acknowledged`);
-        stats.attempts++;
-        const pending = send(b, key).then(
-          (r) => r,
-          (e: unknown) => ({ status: 0, retryAfter: NaN, body: { error: { code: String(e) } } }),
-        );
-        if (killDelay !== undefined && !killed) {
-          killed = true;
-          stats.ingestKills++;
-          await new Promise((r) => setTimeout(r, killDelay));
-          await ingest.proc.stop('SIGKILL', 10_000);
-          const r = await pending;
-          if (r.status !== 200) stats.unknownOutcome++;
-          ingest.proc.start();
-          await waitReady(ingest.proc, `${ingest.url}/healthz`, 180_000);
-          if (r.status === 200) break;
-          continue;
-        }
+      // The first attempt of a batch in the schedule: kill http-ingest while it is in flight, restart
+      // it; whatever that attempt got (an answer or none) decides, and a retry goes out at once.
+      const killDuring = async (pending: Promise<PushAnswer>, delay: number): Promise<PushAnswer> => {
+        stats.ingestKills++;
+        await new Promise((r) => setTimeout(r, delay));
+        await ingest.proc.stop('SIGKILL', 10_000);
         const r = await pending;
-        if (r.status === 200) break;
-        if (r.status === 409 && Number.isFinite(r.retryAfter)) {
-          // The key was claimed by the killed process: its lease runs out, and the same key is taken
-          // over by this retry (as a department's system following Retry-After would do).
-          stats.leaseWaits++;
-          await new Promise((res) => setTimeout(res, r.retryAfter * 1000 + 100));
-          continue;
-        }
-        if (r.status === 409) {
-          // A 409 without Retry-After: the key would stay blocked. Counted (see the next test).
-          stats.stuckKeys++;
-          key = `${key}-retry${attempt}`;
-          continue;
-        }
-        if (r.status !== 0 && r.status < 500)
-          throw new Error(`batch ${b} refused: ${r.status} ${JSON.stringify(r.body)}`);
-        await new Promise((res) => setTimeout(res, 200));
-      }
+        if (r.status !== 200) stats.unknownOutcome++;
+        ingest.proc.start();
+        await waitReady(ingest.proc, `${ingest.url}/healthz`, 180_000);
+        return r;
+      };
+      await pushUntilAcknowledged({
+        send: (key) => send(records, key),
+        key: `crash-${hub.run}-${b}`,
+        stats: push,
+        label: `batch ${b}`,
+        ...(killDelay === undefined
+          ? {}
+          : {
+              interfere: (pending, attempt) => (attempt === 0 ? killDuring(pending, killDelay) : undefined),
+            }),
+      });
       stats.batches++;
     }
 
@@ -168,9 +138,9 @@ describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
       await db.end();
     }
     process.stdout.write(
-      `crash-loop${CHAOS ? ' (chaos)' : ''}: ${RECORDS} records in ${stats.batches} batches, ${stats.attempts} attempts, ` +
+      `crash-loop${CHAOS ? ' (chaos)' : ''}: ${RECORDS} records in ${stats.batches} batches, ${push.attempts} attempts, ` +
         `${stats.ingestKills} http-ingest kill -9, ${stats.consolidationKills} consolidation kill -9, ` +
-        `${stats.unknownOutcome} batches with unknown outcome re-sent, ${stats.leaseWaits} waits for a crashed claim's lease, ${stats.stuckKeys} idempotency keys left in progress; ` +
+        `${stats.unknownOutcome} batches with unknown outcome re-sent, ${push.leaseWaits} waits for a crashed claim's lease, ${push.stuckKeys} idempotency keys left in progress; ` +
         `0 lost, 0 duplicated (seed ${SEED})\n`,
     );
   }, 1_500_000);
@@ -185,7 +155,7 @@ describe('crash loops under load (ARCHITECTURE §9.1, §9.3)', () => {
       const { rows } = await db.query<{ n: string }>(
         `select count(*) as n from ingest_idempotency where state = 'in_progress'`,
       );
-      expect({ inProgress: Number(rows[0]?.n), seenBySender: stats.stuckKeys }).toEqual({
+      expect({ inProgress: Number(rows[0]?.n), seenBySender: push.stuckKeys }).toEqual({
         inProgress: 0,
         seenBySender: 0,
       });

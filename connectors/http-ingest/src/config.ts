@@ -83,5 +83,11 @@ export const HttpIngestEnvSchema = z.object({
   HTTP_HOST: z.string().default('0.0.0.0'),
   /** How long an in-progress Idempotency-Key claim is held; after it, a retry takes the claim over. */
   IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+  /**
+   * Longest wait for Kafka's acknowledgement of a request's records; after it the request is answered
+   * 503 with Retry-After (the bus is below min.insync.replicas or unreachable). Above a leader
+   * fail-over, below the idempotency lease and the senders' own timeouts. 0 = wait without bound.
+   */
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
 });
 export type HttpIngestEnv = z.infer<typeof HttpIngestEnvSchema>;

@@ -98,6 +98,36 @@ describe('GroupCommit', () => {
     expect(subs.every((s) => s.done && s.error === undefined)).toBe(true);
   });
 
+  it('an aborted submission still queued is taken out and never sent; one in flight stops waiting, the others are unaffected', async () => {
+    const k = new ControlledSend();
+    const g = new GroupCommit(k.send, { maxItems: 100 });
+    const inFlight = new AbortController();
+    const a = track(g.submit([1], inFlight.signal));
+    await turn();
+    const queued = new AbortController();
+    const b = track(g.submit([2, 3], queued.signal)); // waits behind send 1 (Kafka not answering)
+    const c = track(g.submit([4]));
+    await turn();
+    expect(g.pending).toBe(3);
+    queued.abort(new Error('timed out'));
+    inFlight.abort(new Error('timed out too'));
+    await turn();
+    expect(b.error).toEqual(new Error('timed out'));
+    expect(a.error).toEqual(new Error('timed out too'));
+    expect(g.pending).toBe(1);
+    k.calls[0]?.ack(); // the in-flight send still completes (its items may reach Kafka)
+    await turn();
+    expect(k.calls.map((x) => x.items)).toEqual([[1], [4]]); // 2 and 3 were never sent
+    k.calls[1]?.ack();
+    await turn();
+    expect(c.value).toEqual(['ok:4']);
+    expect(a.value).toBeUndefined();
+    const late = track(g.submit([5], AbortSignal.abort(new Error('already'))));
+    await turn();
+    expect(late.error).toEqual(new Error('already'));
+    expect(k.calls).toHaveLength(2);
+  });
+
   it('property: each submission gets its own results in order after its send, failures hit only their send, order is kept', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -8,7 +8,10 @@
  *   with exactly its own results, in its own order;
  * - a submission is never split over two sends;
  * - a failed send rejects exactly the submissions in it (with the send's error), no other;
- * - submissions go out in the order they were made (one send at a time).
+ * - submissions go out in the order they were made (one send at a time);
+ * - a submission whose signal aborts is rejected with the signal's reason at once: if it was still
+ *   queued it is taken out and never sent; if its send is in flight, that send goes on (its items
+ *   may still reach Kafka) and only this submission stops waiting for it.
  */
 export interface GroupCommitOptions {
   /** Items per send, at most (a single bigger submission is sent alone, whole). */
@@ -35,11 +38,37 @@ export class GroupCommit<T, R> {
     private readonly opts: GroupCommitOptions,
   ) {}
 
-  /** Resolves with the results of `items` once the send holding them resolved. */
-  submit(items: readonly T[]): Promise<R[]> {
+  /**
+   * Resolves with the results of `items` once the send holding them resolved. `signal` (e.g.
+   * `AbortSignal.timeout`) bounds the wait: see the class comment.
+   */
+  submit(items: readonly T[], signal?: AbortSignal): Promise<R[]> {
     if (items.length === 0) return Promise.resolve([]);
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<R[]>((resolve, reject) => {
-      this.queue.push({ items, resolve, reject });
+      // The send's own error, whatever it is, as before (not wrapped).
+      const fail: (error: unknown) => void = reject;
+      const onAbort = () => {
+        const at = this.queue.indexOf(waiting);
+        if (at >= 0) {
+          this.queue.splice(at, 1);
+          this.queued -= items.length;
+        }
+        reject(signal?.reason as Error);
+      };
+      const waiting: Waiting<T, R> = {
+        items,
+        resolve: (results) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(results);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          fail(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiting);
       this.queued += items.length;
       this.stats.submissions++;
       this.schedule();

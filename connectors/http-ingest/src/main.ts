@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     keyEnv: process.env,
     ready,
     idempotencyLeaseSeconds: env.IDEMPOTENCY_LEASE_SECONDS,
+    publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
   });
   const ops = createOpsServer({
     port: env.OPS_PORT,

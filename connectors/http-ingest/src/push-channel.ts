@@ -46,6 +46,8 @@ export class PushChannel implements ConnectorInstance {
     deps: Pick<RuntimeDeps, 'kafka' | 'registry' | 'registerSchemas'> & { metrics: ConnectorMetrics },
     private readonly logger: Logger,
     private readonly heartbeatIntervalMs: number,
+    /** Longest wait for Kafka's acknowledgement before a request is refused (503); 0 = no bound. */
+    private readonly publishTimeoutMs = 0,
   ) {
     this.id = `${config.id}-${source.system}`;
     let status: StatusTracker | undefined;
@@ -168,8 +170,18 @@ export class PushChannel implements ConnectorInstance {
       if (m.ok) good.push({ index, key: m.key, value: m.value, recordId: m.recordId, raw: m.raw });
       else results[index] = { index, status: 'rejected', recordId: m.recordId, errors: m.errors };
     });
+    // While Kafka cannot acknowledge (below min.insync.replicas, no leader, unreachable) the producer
+    // retries without end: bound the sender's wait so it gets a 503 with Retry-After, not silence.
+    const signal = this.publishTimeoutMs > 0 ? AbortSignal.timeout(this.publishTimeoutMs) : undefined;
     try {
-      const outcomes = await p.sends.submit(good);
+      const outcomes = await p.sends.submit(good, signal).catch((e: unknown) => {
+        if (!signal?.aborted) throw e;
+        throw new DependencyUnavailableError(
+          'kafka',
+          `Kafka did not acknowledge the records within ${this.publishTimeoutMs / 1000} s; none is accepted — retry with the same Idempotency-Key`,
+          { cause: e },
+        );
+      });
       let published = 0;
       outcomes.forEach((o, i) => {
         const g = good[i];

@@ -17,6 +17,8 @@ export interface IngestServiceDeps extends Pick<RuntimeDeps, 'kafka' | 'registry
   readonly ready?: () => Promise<boolean>;
   /** Lease of an in-progress Idempotency-Key claim (IDEMPOTENCY_LEASE_SECONDS); default 60. */
   readonly idempotencyLeaseSeconds?: number;
+  /** Longest wait for Kafka's acknowledgement before a request is answered 503 (PUBLISH_TIMEOUT_MS); 0 = none. */
+  readonly publishTimeoutMs?: number;
 }
 
 /** The push service: one channel per department source, the express app, and its HTTP server. */
@@ -31,6 +33,7 @@ export function createIngestService(config: HttpIngestConfig, deps: IngestServic
         deps,
         deps.logger.child({ component: 'push', source: s.system }),
         config.heartbeatIntervalMs,
+        deps.publishTimeoutMs ?? 0,
       ),
     ]),
   );

@@ -101,12 +101,24 @@ export class TestHub {
     };
   }
 
-  async createTopics(partitions = 2): Promise<void> {
+  /**
+   * This hub's topics (RF 1 on the shared single broker); on a cluster, `replicationFactor` and
+   * `config` (e.g. `min.insync.replicas`) apply to every one of them.
+   */
+  async createTopics(
+    partitions = 2,
+    opts: { replicationFactor?: number; config?: Record<string, string> } = {},
+  ): Promise<void> {
     await ensureTopics(
       this.kafka,
       Object.entries(this.topics)
         .filter(([k]) => k !== 'dlqPrefix')
-        .map(([, name]) => ({ name, partitions, replicationFactor: 1, config: {} })),
+        .map(([, name]) => ({
+          name,
+          partitions,
+          replicationFactor: opts.replicationFactor ?? 1,
+          config: { ...opts.config },
+        })),
     );
     // The processes look their schemas up under `<topic>-value`: register the canonical ones there.
     const registry = new SchemaRegistry(this.ep.SCHEMA_REGISTRY_URL);
