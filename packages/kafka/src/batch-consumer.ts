@@ -5,6 +5,7 @@ import { silentLogger } from '@hub/log';
 import { retry } from './backoff.js';
 import type { KafkaClient } from './client.js';
 import { AvroCodec, initCodecs } from './codec.js';
+import { onFatalCrash } from './crash.js';
 import type { InputDefinition } from './consumer.js';
 import type { DeadLetterWriter, OriginalMessage } from './dead-letter.js';
 import { HEADERS, readHeaders, type Headers } from './headers.js';
@@ -84,6 +85,11 @@ export interface BatchConsumerOptions<T> {
   ) => Promise<ReadonlyMap<number, string>>;
   readonly handleBatch: (batch: ConsumedBatch<T>) => Promise<void>;
   readonly logger?: Logger;
+  /**
+   * Called once if kafkajs gives the consumer up for good (a non-retriable failure): the service
+   * should exit so that its supervisor starts it again; health() is not ok from then on.
+   */
+  readonly onFatal?: (error: Error) => void;
   /** Messages per `handleBatch` call (one transaction each). */
   readonly maxBatchMessages?: number;
   readonly retry?: { attempts: number; baseMs: number; maxMs: number };
@@ -145,6 +151,12 @@ export class BatchConsumer<T> {
         new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema),
       );
     }
+    onFatalCrash(this.consumer, (message) => {
+      this.running = false;
+      this.lastError = message;
+      this.logger.error({ err: message }, 'consumer_crashed');
+      this.opts.onFatal?.(new Error(message));
+    });
     // Whatever we knew about positions is stale after a rebalance: reload them from the store.
     this.consumer.on(this.consumer.events.REBALANCING, () => this.positions.clear());
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {

@@ -5,6 +5,7 @@ import { silentLogger } from '@hub/log';
 import { retry } from './backoff.js';
 import type { KafkaClient } from './client.js';
 import { AvroCodec, initCodecs } from './codec.js';
+import { onFatalCrash } from './crash.js';
 import type { DeadLetterWriter, OriginalMessage } from './dead-letter.js';
 import { HEADERS, readHeaders, type Headers } from './headers.js';
 import { deadLetter, type Outcome } from './outcome.js';
@@ -38,6 +39,11 @@ export interface ConsumerRunnerOptions<T> {
   readonly handler: (value: T, ctx: MessageContext) => Promise<Outcome>;
   readonly deadLetters: DeadLetterWriter;
   readonly logger?: Logger;
+  /**
+   * Called once if kafkajs gives the consumer up for good (a non-retriable failure): the service
+   * should exit so that its supervisor starts it again; health() is not ok from then on.
+   */
+  readonly onFatal?: (error: Error) => void;
   /** Attempts per message for retriable failures before the partition is paused. */
   readonly retry?: { attempts: number; baseMs: number; maxMs: number };
   /** How long a blocked partition stays paused before it is tried again. */
@@ -119,6 +125,12 @@ export class ConsumerRunner<T> {
         new AvroCodec<T>(opts.registry, input.subject ?? `${input.topic}-value`, input.schema),
       );
     }
+    onFatalCrash(this.consumer, (message) => {
+      this.running = false;
+      this.lastError = message;
+      this.logger.error({ err: message }, 'consumer_crashed');
+      this.opts.onFatal?.(new Error(message));
+    });
   }
 
   async start(): Promise<void> {

@@ -2,6 +2,7 @@ export * from './client.js';
 export * from './backoff.js';
 export * from './schema-registry.js';
 export * from './codec.js';
+export * from './crash.js';
 export * from './headers.js';
 export * from './outcome.js';
 export * from './publisher.js';

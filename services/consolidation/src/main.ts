@@ -48,11 +48,13 @@ async function main(): Promise<void> {
     logger,
   });
   const registry = new SchemaRegistry(config.SCHEMA_REGISTRY_URL);
-  const app = createConsolidation({ config, logger, db, kafka, registry });
+  let fatal = (): void => undefined;
+  const app = createConsolidation({ config, logger, db, kafka, registry, onFatal: () => fatal() });
   const shutdown = registerShutdown(logger, 25_000, async () => {
     await app.stop();
     await db.destroy();
   });
+  fatal = () => shutdown(1); // consumer_crashed is logged by the consumer
   try {
     await app.start();
   } catch (e) {

@@ -61,6 +61,8 @@ export interface ConsolidationDeps {
   readonly relay?: boolean;
   readonly beforeCommit?: (batch: ConsumedBatch<Observation>) => Promise<void>;
   readonly sessionTimeoutMs?: number;
+  /** The consumer was given up for good by the Kafka client: exit, so that the supervisor restarts us. */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** The consolidation service: consumer → PostgreSQL (one transaction per batch) → outbox → master.*. */
@@ -109,6 +111,7 @@ export function createConsolidation(deps: ConsolidationDeps) {
       logger: logger.child({ component: 'observations' }),
       ...(deps.beforeCommit ? { beforeCommit: deps.beforeCommit } : {}),
     }),
+    ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
     logger,
     maxBatchMessages: config.BATCH_MAX_MESSAGES,
     ...(deps.sessionTimeoutMs ? { sessionTimeoutMs: deps.sessionTimeoutMs } : {}),
