@@ -130,6 +130,8 @@ function fakeKafka() {
     committed: [] as string[],
   };
   const consumer = {
+    events: { CRASH: 'consumer.crash' },
+    on: () => undefined,
     connect: () => Promise.resolve(),
     subscribe: () => Promise.resolve(),
     disconnect: () => Promise.resolve(),
