@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+// The system tests read the consolidation's route table from its built express app (never serving
+// with it), so that a route added tomorrow is fuzzed without anyone listing it.
+// eslint-disable-next-line no-restricted-imports -- see above
+import { createHttpApp as createConsolidationApp } from '../../services/consolidation/dist/http/app.js';
 import { TestHub } from './support/hub.js';
 import { hostileJson, hostileQuery, hostileText, hostileValue, runs, SEED } from './support/hostile.js';
 import { assertNoLeaks } from './support/leaks.js';
+import { listRoutes, stubDeps } from './support/routes.js';
 
 /**
  * ARCHITECTURE §9.2 (issue 11, task 2): the datasets API's query parameters and the steward
@@ -27,7 +32,12 @@ const ALL = [
 ];
 let datasets: Awaited<ReturnType<TestHub['datasetsApi']>>;
 let stewardConsole: Awaited<ReturnType<TestHub['stewardConsole']>>;
-const sent = { datasets: 0, console: 0 };
+let consolidation: Awaited<ReturnType<TestHub['consolidation']>>;
+const sent = { datasets: 0, console: 0, consolidation: 0 };
+/** Every route the consolidation's internal API registers, read from the app (stand-in deps: built, never served). */
+const CONSOLIDATION_ROUTES = listRoutes(
+  createConsolidationApp(stubDeps({ apiToken: 'route-listing-token-0123456789' })),
+);
 /** Console JSON body limit (express.json({ limit: '256kb' }) in services/steward-console/src/http/app.ts). */
 const CONSOLE_BODY_LIMIT = 256 * 1024;
 /**
@@ -44,14 +54,15 @@ const hitsKnownConsoleBug = (r: { path: string; body: string | undefined; type: 
 
 beforeAll(async () => {
   await hub.createTopics(1);
-  const consolidation = await hub.consolidation();
+  consolidation = await hub.consolidation();
   datasets = await hub.datasetsApi(consolidation.url, { fuzz: ALL });
   stewardConsole = await hub.stewardConsole(consolidation.url, { admin: 'admin' });
 }, 300_000);
 
 afterAll(async () => {
   process.stdout.write(
-    `hostile-input: ${sent.datasets} datasets-API requests, ${sent.console} console requests (seed ${SEED})\n`,
+    `hostile-input: ${sent.datasets} datasets-API requests, ${sent.console} console requests, ` +
+      `${sent.consolidation} consolidation internal-API requests (seed ${SEED})\n`,
   );
   await hub.stop();
 }, 120_000);
@@ -296,6 +307,200 @@ describe('hostile input (ARCHITECTURE §9.2)', () => {
     );
     expect(hostileText).toBeDefined();
   });
+
+  // Found by this test (issue 11), fixed in services/consolidation/src/http/app.ts: the body parser's
+  // 400/413/415 and the router's undecodable path segments (`%ZZ`, `%ED%A0%80`) were answered 500; a NUL
+  // in a master id reached PostgreSQL ("invalid byte sequence for encoding UTF8: 0x00") → 500.
+  it('consolidation internal API: hostile paths, queries and bodies → clean 4xx or 2xx, never 5xx; good requests still work', async () => {
+    const auth = { authorization: `Bearer ${consolidation.token}`, accept: 'application/json' };
+    const failures: string[] = [];
+    // Every route the app registers (a new one is fuzzed without being listed here): its `:params`
+    // filled with hostile values, or now and then a well-formed one so that the next check is reached.
+    expect(CONSOLIDATION_ROUTES.length).toBeGreaterThanOrEqual(8);
+    const wellFormed: Record<string, readonly string[]> = {
+      entity: ['citizen', 'business', 'dossier'],
+      id: ['1', 'C-1', '3f1b2c4d-0000-4000-8000-000000000001'],
+    };
+    const validBody: Record<string, string> = {
+      'POST /review-tasks/:id/resolve': JSON.stringify({
+        decision: 'MERGE',
+        steward: 'an',
+        reason: 'same person',
+      }),
+      'POST /masters/:entity/:id/split': JSON.stringify({
+        sourceRecords: [{ system: 'police-residence', recordId: 'R-1' }],
+        steward: 'an',
+        reason: 'two people',
+      }),
+    };
+    const param = (name: string): fc.Arbitrary<string> => {
+      const ok = wellFormed[name];
+      return ok
+        ? fc.oneof({ weight: 2, arbitrary: hostileValue }, { weight: 1, arbitrary: fc.constantFrom(...ok) })
+        : hostileValue;
+    };
+    const request = fc.constantFrom(...CONSOLIDATION_ROUTES).chain((route) => {
+      const names = (route.path.match(/:\w+/g) ?? []).map((n) => n.slice(1));
+      const path = fc.tuple(...names.map(param)).map((values) => {
+        let i = 0;
+        return route.path.replace(/:\w+/g, () => values[i++] ?? '');
+      });
+      const query = hostileQuery(['status', 'kind', 'entity', 'limit', 'after']);
+      const body =
+        route.method === 'GET'
+          ? fc.constant(undefined)
+          : fc.tuple(
+              hostileJson(validBody[`${route.method} ${route.path}`] ?? '{}'),
+              fc.constantFrom(
+                'application/json',
+                'application/json; charset=latin1',
+                'application/json; charset=utf-16',
+                'text/plain',
+                'application/x-www-form-urlencoded',
+              ),
+            );
+      return fc.tuple(path, query, body).map(([p, q, b]) => ({
+        method: route.method,
+        path: `${p}${q}`,
+        body: b?.[0],
+        type: b?.[1] ?? '',
+      }));
+    });
+    const statuses = new Map<number, number>();
+    const call = async (r: {
+      method: string;
+      path: string;
+      body: string | Buffer | undefined;
+      type: string;
+    }) => {
+      sent.consolidation++;
+      const what = `${r.method} ${r.path.slice(0, 150)} ${r.type} ${String(r.body).slice(0, 150)}`;
+      try {
+        const a = await send(`${consolidation.url}${r.path}`, {
+          method: r.method,
+          headers: { ...auth, ...(r.body === undefined ? {} : { 'content-type': r.type }) },
+          ...(r.body === undefined ? {} : { body: r.body }),
+        });
+        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+        const p = problemWith(a, what);
+        if (p) failures.push(p);
+        return a;
+      } catch (e) {
+        // A hang (the per-request deadline in send) or a dropped connection.
+        failures.push(`${what.slice(0, 200)} → no answer: ${String(e)}`);
+        return undefined;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        await call(r);
+      }),
+      { numRuns: runs(250, 4000), seed: SEED },
+    );
+    // Fixed cases, whatever the seed draws, with the answer each must get: NUL, broken percent-encoding,
+    // bigint overflow, a URL over Node's header limit (431/414 from its parser, before the app), a body
+    // over the limit, a foreign charset, deep nesting, invalid UTF-8, an unknown route.
+    const resolve = validBody['POST /review-tasks/:id/resolve'] ?? '{}';
+    const split = validBody['POST /masters/:entity/:id/split'] ?? '{}';
+    const json = 'application/json';
+    const fixed: { method: string; path: string; body?: string | Buffer; type?: string; want: number[] }[] = [
+      { method: 'GET', path: '/masters/citizen/%00', want: [400] },
+      { method: 'GET', path: '/masters/citizen/a%00b/history', want: [400] },
+      { method: 'GET', path: '/masters/citizen/%ZZ', want: [400] },
+      { method: 'GET', path: '/masters/%C3%28/%ED%A0%80', want: [400] },
+      { method: 'GET', path: "/masters/citizen/'%20OR%20'1'%3D'1", want: [400] },
+      { method: 'GET', path: `/masters/citizen/${'A'.repeat(5000)}`, want: [400] },
+      { method: 'GET', path: `/masters/citizen/${'A'.repeat(70_000)}`, want: [414, 431] },
+      { method: 'GET', path: '/masters/citizen/3f1b2c4d-0000-4000-8000-000000000001', want: [404] },
+      { method: 'GET', path: '/masters/citizen/3f1b2c4d-0000-4000-8000-000000000001/history', want: [200] },
+      { method: 'GET', path: '/review-tasks/99999999999999999999', want: [400] },
+      { method: 'GET', path: '/review-tasks/1e309', want: [400] },
+      { method: 'GET', path: '/review-tasks?after=99999999999999999999&limit=5', want: [400] },
+      { method: 'GET', path: '/review-tasks?entity=__proto__&status[]=OPEN&limit=1e309', want: [400] },
+      { method: 'GET', path: '/no/such/route', want: [404] },
+      {
+        method: 'POST',
+        path: '/review-tasks/99999999999999999999/resolve',
+        body: resolve,
+        type: json,
+        want: [400],
+      },
+      {
+        method: 'POST',
+        path: '/review-tasks/1/resolve',
+        body: resolve.slice(0, 10),
+        type: json,
+        want: [400],
+      },
+      {
+        method: 'POST',
+        path: '/review-tasks/1/resolve',
+        body: '{"__proto__":{"decision":"MERGE"}}',
+        type: json,
+        want: [400],
+      },
+      { method: 'POST', path: '/masters/citizen/%00/split', body: split, type: json, want: [400] },
+      {
+        method: 'POST',
+        path: '/masters/citizen/C-1/split',
+        body: split.replace('R-1', 'R\\u00001'),
+        type: json,
+        want: [400],
+      },
+      {
+        method: 'POST',
+        path: '/masters/citizen/C-1/split',
+        body: JSON.stringify({ reason: 'A'.repeat(300_000) }),
+        type: json,
+        want: [413],
+      },
+      {
+        method: 'POST',
+        path: '/masters/citizen/C-1/split',
+        body: split,
+        type: 'application/json; charset=latin1',
+        want: [415],
+      },
+      {
+        method: 'POST',
+        path: '/masters/citizen/C-1/split',
+        body: `${'['.repeat(5000)}${']'.repeat(5000)}`,
+        type: json,
+        want: [400],
+      },
+      {
+        method: 'POST',
+        path: '/review-tasks/1/resolve',
+        body: Buffer.from([0x7b, 0x22, 0x72, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+        type: json,
+        want: [400],
+      },
+    ];
+    for (const { want, ...f } of fixed) {
+      const a = await call({ body: undefined, type: '', ...f });
+      if (a && !want.includes(a.status))
+        failures.push(
+          `${f.method} ${f.path.slice(0, 100)} → ${a.status}, expected ${want.join(' or ')}: ${a.text.slice(0, 200)}`,
+        );
+    }
+    expect(failures.slice(0, 20)).toEqual([]);
+    // Good requests still work, from the same process.
+    const stats = await send(`${consolidation.url}/stats`, { headers: auth });
+    expect(stats.status).toBe(200);
+    expect(typeof (stats.body as { openReviewTasks?: unknown }).openReviewTasks).toBe('number');
+    const tasks = await send(`${consolidation.url}/review-tasks?status=OPEN&limit=5`, { headers: auth });
+    expect(tasks.status).toBe(200);
+    expect(Array.isArray((tasks.body as { items?: unknown }).items)).toBe(true);
+    expect(consolidation.proc.alive(), consolidation.proc.log().slice(-3000)).toBe(true);
+    expect(consolidation.proc.starts).toBe(1);
+    process.stdout.write(
+      `consolidation internal API: ${sent.consolidation} requests over ${CONSOLIDATION_ROUTES.length} routes, ` +
+        `${failures.length} failures (${[...statuses]
+          .sort(([a], [b]) => a - b)
+          .map(([k, n]) => `${k}×${n}`)
+          .join(', ')}; seed ${SEED})\n`,
+    );
+  }, 600_000);
 
   it('leaks no key, token, password or personal number into the logs of these processes', () => {
     assertNoLeaks(hub.procs.map((p) => p.logFile));

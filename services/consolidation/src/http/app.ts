@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { AppError, UnauthorizedError, ValidationError } from '@hub/errors';
+import { AppError, NotFoundError, UnauthorizedError, ValidationError } from '@hub/errors';
 import type { Logger } from '@hub/log';
 import type { StewardService } from '../domain/steward.js';
 import { ENTITY_TYPES, type EntityType } from '../domain/types.js';
@@ -32,38 +32,85 @@ function sameToken(given: string, expected: Buffer): boolean {
 const SOURCE_COUNTS_TTL_MS = 30_000;
 
 const Entity = z.enum(ENTITY_TYPES as [EntityType, ...EntityType[]]);
-const Steward = { steward: z.string().min(1), reason: z.string().min(1) };
+/** A master id as the hub mints them (UUIDs) and as the datasets API accepts them: no NUL, no markup, bounded. */
+const MasterId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a master id is 1–100 letters, digits, ".", "_", ":" or "-"');
+/** A review task id: a positive bigint that JavaScript holds exactly (never out of PostgreSQL's range). */
+const TaskId = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** Free text bound for PostgreSQL, which refuses NUL (U+0000) in text: refused here with a 400 instead. */
+const Text = z
+  .string()
+  .min(1)
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL (U+0000)');
+const SourceRef = z.object({ system: Text, recordId: Text });
+const Steward = { steward: Text, reason: Text };
 const ResolveBody = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('MERGE'), ...Steward }),
   z.object({ decision: z.literal('KEEP_APART'), ...Steward }),
   z.object({
     decision: z.literal('PICK_VALUE'),
-    source: z.object({ system: z.string().min(1), recordId: z.string().min(1) }),
+    source: SourceRef,
     ...Steward,
   }),
   z.object({
     decision: z.literal('SPLIT'),
-    sourceRecords: z.array(z.object({ system: z.string().min(1), recordId: z.string().min(1) })).min(1),
+    sourceRecords: z.array(SourceRef).min(1),
     ...Steward,
   }),
 ]);
 const SplitBody = z.object({
-  sourceRecords: z.array(z.object({ system: z.string().min(1), recordId: z.string().min(1) })).min(1),
+  sourceRecords: z.array(SourceRef).min(1),
   ...Steward,
 });
+const TaskParams = z.object({ id: TaskId });
+const MasterParams = z.object({ entity: Entity, id: MasterId });
 const ListQuery = z.object({
   status: z.enum(['OPEN', 'RESOLVED']).optional(),
   kind: z.enum(['POSSIBLE_MATCH', 'ATTRIBUTE_CONFLICT', 'IDENTIFIER_CONFLICT']).optional(),
   entity: Entity.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
+
+/** Codes for the 4xx that express and its body parser raise themselves (http-errors, never AppError). */
+const REFUSAL_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+const REFUSAL_MESSAGES: Record<string, string> = {
+  'entity.parse.failed': 'malformed JSON body',
+  'entity.too.large': 'request body too large (limit 256 kB)',
+  'charset.unsupported': 'unsupported charset: only UTF-8 is accepted',
+  'encoding.unsupported': 'unsupported content encoding',
+  'entity.verify.failed': 'request body refused',
+  'request.aborted': 'request aborted',
+};
+
+/** A client error raised by express or the body parser (a 4xx `status`), as status, code and message. */
+function clientRefusal(err: unknown): { status: number; code: string; message: string } | undefined {
+  if (err === null || typeof err !== 'object' || err instanceof AppError) return undefined;
+  const { status, type, message } = err as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  const decode = typeof message === 'string' && message.startsWith('Failed to decode param');
+  return {
+    status,
+    code: REFUSAL_CODES[status] ?? 'BAD_REQUEST',
+    message:
+      (typeof type === 'string' ? REFUSAL_MESSAGES[type] : undefined) ??
+      (decode ? 'a path segment is not valid percent-encoded UTF-8' : 'the request could not be read'),
+  };
+}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new ValidationError('invalid request', {
-    details: r.error.issues.map((i) => ({ field: `/${i.path.join('/')}`, problem: i.message })),
+  const details = r.error.issues.map((i) => ({ field: `/${i.path.join('/')}`, problem: i.message }));
+  // The message names the parameter(s) too: the console shows it to the steward as it is.
+  const named = details.map((d) => `${d.field}: ${d.problem}`).join('; ');
+  throw new ValidationError(`invalid request: ${named.length > 300 ? `${named.slice(0, 300)}…` : named}`, {
+    details,
   });
 }
 
@@ -118,7 +165,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.json({ items: tasks, next: tasks.length === q.limit ? tasks[tasks.length - 1]?.id : null });
   });
   app.get('/review-tasks/:id', async (req, res) => {
-    res.json(await read.getReviewTaskView(parse(z.coerce.number().int().min(1), req.params.id)));
+    res.json(await read.getReviewTaskView(parse(TaskParams, req.params).id));
   });
   app.get('/stats', async (_req, res) => {
     res.json(await read.stats());
@@ -151,7 +198,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.json({ items: result.items, at: new Date(result.at).toISOString() });
   });
   app.post('/review-tasks/:id/resolve', async (req, res) => {
-    const id = parse(z.coerce.number().int().min(1), req.params.id);
+    const { id } = parse(TaskParams, req.params);
     const body = parse(ResolveBody, req.body);
     await deps.db.transaction(async (trx) => {
       const store = new KnexStewardStore(trx);
@@ -171,29 +218,41 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   app.get('/masters/:entity/:id', async (req, res) => {
-    res.json(await read.getMaster(parse(Entity, req.params.entity), req.params.id));
+    const { entity, id } = parse(MasterParams, req.params);
+    res.json(await read.getMaster(entity, id));
   });
   app.get('/masters/:entity/:id/history', async (req, res) => {
-    res.json({ items: await read.history(parse(Entity, req.params.entity), req.params.id) });
+    const { entity, id } = parse(MasterParams, req.params);
+    res.json({ items: await read.history(entity, id) });
   });
   app.post('/masters/:entity/:id/split', async (req, res) => {
-    const entity = parse(Entity, req.params.entity);
+    const { entity, id } = parse(MasterParams, req.params);
     const body = parse(SplitBody, req.body);
     const created = await deps.db.transaction(async (trx) => {
       const store = new KnexStewardStore(trx);
-      const id = await deps.steward.split(store, entity, req.params.id, body.sourceRecords, body);
+      const splitId = await deps.steward.split(store, entity, id, body.sourceRecords, body);
       await store.flush();
-      return id;
+      return splitId;
     });
-    res.status(201).json({ masterId: req.params.id, splitMasterId: created });
+    res.status(201).json({ masterId: id, splitMasterId: created });
   });
 
+  app.use((_req, _res, next) => {
+    next(new NotFoundError('no such endpoint'));
+  });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const requestId = String(res.locals.requestId);
     if (err instanceof AppError && err.httpStatus < 500) {
       res
         .status(err.httpStatus)
         .json({ error: { code: err.code, message: err.message, details: err.details, requestId } });
+      return;
+    }
+    // The body parser's refusals (malformed JSON, over the limit, a charset other than UTF-8) and the
+    // router's (a path segment that is not valid percent-encoding) are the client's: answered as such.
+    const refused = clientRefusal(err);
+    if (refused) {
+      res.status(refused.status).json({ error: { code: refused.code, message: refused.message, requestId } });
       return;
     }
     deps.logger.error(
