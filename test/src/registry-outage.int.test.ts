@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadSettings, startRegistry, status, stopRegistry } from '@hub/infra-local';
 import {
@@ -11,6 +13,9 @@ import {
   ok,
 } from '@hub/kafka';
 import { eventually, uniqueName } from '@hub/testing';
+import { TestHub } from './support/hub.js';
+import { readTopic } from '@hub/connector-runtime/testing';
+import { assertNoLeaks } from './support/leaks.js';
 
 /**
  * Issue 11 / ARCHITECTURE §9: the schema registry down for a while is an outage, not bad data.
@@ -25,6 +30,7 @@ const kafka = createKafkaClient({
   clientId: 'registry-outage-test',
 });
 const topics: string[] = [];
+const hub = new TestHub(endpoints, 'regoutage');
 
 const V1 = {
   type: 'record',
@@ -41,6 +47,7 @@ afterAll(async () => {
   // Leave the registry running for the next test file whatever happened here.
   if (!(await status(settings)).find((c) => c.name === 'registry')?.up) await startRegistry(settings);
   await deleteTestTopics(kafka, topics).catch(() => undefined);
+  await hub.stop();
 }, 180_000);
 
 describe('schema registry outage', () => {
@@ -117,4 +124,76 @@ describe('schema registry outage', () => {
     await v1Writer.stop();
     await v2Writer.stop();
   }, 240_000);
+
+  it('http-ingest and consolidation started while the registry is down wait for it, then serve — no restart, nothing dead-lettered', async () => {
+    // Their subjects are registered while the registry is up; the processes start with nothing cached.
+    await hub.createTopics(1);
+    const key = `police-${randomBytes(20).toString('hex')}`;
+    expect(await stopRegistry(settings)).toBe(true);
+    let waits: Record<string, number>;
+    let started: [ReturnType<TestHub['consolidation']>, ReturnType<TestHub['httpIngest']>];
+    try {
+      started = [hub.consolidation(), hub.httpIngest(key, `onestop-${randomBytes(20).toString('hex')}`)];
+      // Not ready (they cannot encode or decode yet), but alive and saying why they wait.
+      for (const p of started) p.catch(() => undefined);
+      const count = () =>
+        Object.fromEntries(
+          hub.procs.map((p) => [p.name, p.log().split('schema_registry_unavailable_waiting').length - 1]),
+        );
+      waits = await eventually(
+        () => {
+          const c = count();
+          return Object.keys(c).length === 2 && Object.values(c).every((n) => n >= 2) ? c : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 500, what: 'both processes waiting for the registry' },
+      );
+      for (const p of hub.procs) expect(p.alive(), `${p.name} still running during the outage`).toBe(true);
+    } finally {
+      await startRegistry(settings);
+    }
+    const [consolidation, ingest] = await Promise.all(started);
+    for (const p of hub.procs) {
+      expect(p.starts, `${p.name} never restarted`).toBe(1);
+      expect(p.log()).toContain('schema_registry_available');
+    }
+    // They work: pushed citizens are acknowledged and become master records, once each.
+    const records = Array.from({ length: 5 }, (_, i) => ({
+      recordId: `REGOUT-${i}`,
+      updatedAt: '2025-05-01T08:00:00+07:00',
+      personalId: `00819000${String(i).padStart(4, '0')}`,
+      fullName: `Trần Thị Chờ ${['An', 'Bình', 'Chi', 'Dung', 'Hà'][i] ?? 'An'}`,
+      dateOfBirth: '05/03/1990',
+      sex: 'FEMALE',
+    }));
+    const res = await fetch(`${ingest.url}/v1/sources/police-residence/citizens/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ records }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(records.length);
+    const db = new pg.Client({ connectionString: consolidation.dbUrl });
+    await db.connect();
+    try {
+      await eventually(
+        async () => {
+          const { rows } = await db.query<{ n: string }>(
+            `select count(*) as n from citizens where personal_id like '00819000%'`,
+          );
+          return Number(rows[0]?.n) === records.length ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500, what: 'the pushed citizens in the master table' },
+      );
+    } finally {
+      await db.end();
+    }
+    // Every record pushed was accepted above (none refused at the edge); none was dead-lettered by consolidation.
+    expect(await readTopic(hub.kafka, hub.topics.dlqConsolidation)).toEqual([]);
+    assertNoLeaks(hub.procs.map((p) => p.logFile));
+    process.stdout.write(
+      `registry-outage: started during the outage, waits logged before it came back: ${JSON.stringify(waits)}; ` +
+        `${records.length} citizens pushed and consolidated after it, 0 restarts, 0 dead letters\n`,
+    );
+  }, 300_000);
 });
