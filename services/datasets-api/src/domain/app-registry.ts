@@ -31,9 +31,16 @@ export interface KeyStore {
  * Authenticates API keys (and hands bearer JWTs to the JwtAuthenticator). scrypt is deliberately slow, so a verified key is cached for a short
  * time under the SHA-256 of the full key (never the key itself): revocation and scope changes take
  * effect within `ttlMs`.
+ *
+ * Under load the cache must not expire for everyone at once: when it did, every request arriving
+ * during the one scrypt started its own (≈ 100 at 1,000 req/s, queued on libuv's four threads),
+ * and the API stalled for over a second every `ttlMs`. So concurrent verifications of one key share
+ * a single one, and a key still in use is verified again in the background during the last fifth
+ * of its time (answers keep coming from the cache meanwhile; a key found revoked then is dropped at once).
  */
 export class Authenticator {
   private readonly cache = new Map<string, { caller: Caller; until: number }>();
+  private readonly inFlight = new Map<string, Promise<Caller>>();
 
   constructor(
     private readonly store: KeyStore,
@@ -53,12 +60,32 @@ export class Authenticator {
     }
     const digest = createHash('sha256').update(apiKey).digest('base64');
     const hit = this.cache.get(digest);
-    if (hit && hit.until > this.now()) return hit.caller;
+    const now = this.now();
+    if (hit && hit.until > now) {
+      if (hit.until - now < this.ttlMs / 5) this.verifyShared(digest, apiKey).catch(() => undefined);
+      return hit.caller;
+    }
     this.cache.delete(digest);
+    return this.verifyShared(digest, apiKey);
+  }
+
+  /** One verification per key at a time; whoever asks meanwhile waits for that one. */
+  private verifyShared(digest: string, apiKey: string): Promise<Caller> {
+    const pending = this.inFlight.get(digest);
+    if (pending) return pending;
+    const verification = this.verify(digest, apiKey).finally(() => this.inFlight.delete(digest));
+    this.inFlight.set(digest, verification);
+    return verification;
+  }
+
+  private async verify(digest: string, apiKey: string): Promise<Caller> {
     const parsed = parseKey(apiKey);
     if (!parsed) throw new UnauthorizedError('the API key is malformed');
     const record = await this.store.findActiveKey(parsed.keyId);
-    if (!record || !(await verifySecret(parsed.secret, record.secretHash))) throw new UnauthorizedError('the API key is unknown or revoked');
+    if (!record || !(await verifySecret(parsed.secret, record.secretHash))) {
+      this.cache.delete(digest);
+      throw new UnauthorizedError('the API key is unknown or revoked');
+    }
     const caller: Caller = {
       appId: record.appId,
       name: record.name,

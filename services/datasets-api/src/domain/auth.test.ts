@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { issueKey, parseKey, verifySecret } from './api-keys.js';
 import { Authenticator, type KeyRecord } from './app-registry.js';
 import { feedCursor, pageCursor } from './cursor.js';
@@ -29,6 +29,52 @@ describe('API keys', () => {
     now = 2000;
     await expect(auth.authenticate(key.apiKey)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(auth.authenticate(undefined)).rejects.toMatchObject({ httpStatus: 401 });
+  });
+
+  it('concurrent requests with an uncached key share one verification (no scrypt stampede when the cache expires)', async () => {
+    const key = await issueKey();
+    const record: KeyRecord = { keyId: key.keyId, secretHash: key.secretHash, appId: 'app_1', name: 'portal', purpose: 'portal lookups', scopes: ['citizen.identity'], rateLimitPerMinute: 60 };
+    let lookups = 0;
+    let now = 0;
+    const auth = new Authenticator({ findActiveKey: () => (lookups++, Promise.resolve(record)) }, 1000, () => now);
+    const callers = await Promise.all(Array.from({ length: 100 }, () => auth.authenticate(key.apiKey)));
+    expect(lookups).toBe(1);
+    expect(new Set(callers.map((c) => c.appId))).toEqual(new Set(['app_1']));
+    now = 1500; // expired for everyone at once
+    await Promise.all(Array.from({ length: 100 }, () => auth.authenticate(key.apiKey)));
+    expect(lookups).toBe(2);
+    // A wrong secret, many times at once, costs one verification too, and fails every caller.
+    const forged = `${key.apiKey.slice(0, -1)}${key.apiKey.endsWith('a') ? 'b' : 'a'}`;
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => auth.authenticate(forged)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(lookups).toBe(3);
+  });
+
+  it('verifies a key in use again before it expires, answering from the cache meanwhile; a key revoked then is refused at once', async () => {
+    const key = await issueKey();
+    let record: KeyRecord | undefined = { keyId: key.keyId, secretHash: key.secretHash, appId: 'app_1', name: 'portal', purpose: 'portal lookups', scopes: ['citizen.identity'], rateLimitPerMinute: 60 };
+    let lookups = 0;
+    let now = 0;
+    const auth = new Authenticator({ findActiveKey: () => (lookups++, Promise.resolve(record)) }, 1000, () => now);
+    await auth.authenticate(key.apiKey);
+    now = 700; // not yet in the last fifth: cached, no refresh
+    await auth.authenticate(key.apiKey);
+    expect(lookups).toBe(1);
+    now = 900; // last fifth: answered from the cache at once, one background verification for all
+    const answered = await Promise.all([auth.authenticate(key.apiKey), auth.authenticate(key.apiKey)]);
+    expect(answered.map((c) => c.appId)).toEqual(['app_1', 'app_1']);
+    await vi.waitFor(() => expect(lookups).toBe(2));
+    // Past the first expiry, the refreshed entry answers without a new verification.
+    await vi.waitFor(async () => {
+      now = 1050;
+      await auth.authenticate(key.apiKey);
+      expect(lookups).toBe(2);
+    });
+    record = undefined; // revoked: the next background verification drops the key
+    now = 1950;
+    await auth.authenticate(key.apiKey).catch(() => undefined);
+    await vi.waitFor(() => expect(lookups).toBe(3));
+    await vi.waitFor(() => expect(auth.authenticate(key.apiKey)).rejects.toMatchObject({ code: 'UNAUTHORIZED' }));
   });
 });
 
