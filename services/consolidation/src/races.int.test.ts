@@ -129,7 +129,7 @@ class Instance {
 type Meeting = { readonly second: 'waited'; readonly on: string } | { readonly second: 'finished' };
 
 const rowsOf = async <T>(db: Knex, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<T[]> =>
-  ((await db.raw(sql, bindings)) as { rows: T[] }).rows;
+  (await db.raw<{ rows: T[] }>(sql, bindings)).rows;
 
 /**
  * `first` on the instance `held` runs up to just before its COMMIT and stops there; then `second`
