@@ -39,7 +39,7 @@ export function authRoutes(d: AuthDeps): Router {
   });
 
   r.post('/login', async (req: Request, res: Response) => {
-    const body = req.body as { username?: unknown; password?: unknown; next?: unknown };
+    const body = (req.body ?? {}) as { username?: unknown; password?: unknown; next?: unknown }; // no body when the form came in another content type
     const username = typeof body.username === 'string' ? body.username.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
     const ctx = pageContext(req, res);
