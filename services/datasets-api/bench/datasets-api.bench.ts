@@ -1,7 +1,7 @@
 /**
  * Load benchmark of the datasets API on loopback (BENCHMARK.md): fills the read model of a bench
  * database directly (BENCH_CITIZENS citizens, 200,000 by default), starts the built service as a
- * child process (HTTP only, CONSUMER_ENABLED=false), and drives it with autocannon at fixed rates:
+ * child process (HTTP only, CONSUMER_ENABLED=false), and drives it open loop at fixed arrival rates:
  * lookup by personal number at 1,000 req/s, search (name + birth year) at 200 req/s. Bounded in time
  * (BENCH_SECONDS per scenario; BENCH_LOOKUP_RPS / BENCH_SEARCH_RPS override the rates). Prints latency percentiles, throughput, errors and the service's RSS.
  */
@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { openLoop } from '@hub/testing/open-loop';
 import { foldKey } from '@hub/vn';
 import { createDb, migrateLatest } from '../src/db/migrations.js';
 import { GovernanceRepository } from '../src/db/governance.repository.js';
@@ -99,34 +99,43 @@ async function postgresCpuSeconds(db: ReturnType<typeof createDb>): Promise<numb
 async function run(title: string, rate: number, path: () => string, apiKey: string, db?: ReturnType<typeof createDb>) {
   const cpu0 = await serviceCpuSeconds();
   const pg0 = db ? await postgresCpuSeconds(db) : NaN;
-  const result = await autocannon({
+  const driver0 = process.cpuUsage();
+  // Open loop at a steady arrival rate, latency from each request's scheduled send (@hub/testing/open-loop;
+  // autocannon's overallRate sent each second's budget as a burst — see BENCHMARK.md, session 5).
+  const result = await openLoop({
     url: `http://127.0.0.1:${PORT}`,
-    connections: Math.max(10, Math.ceil(rate / 20)),
-    overallRate: rate,
-    duration: SECONDS,
+    rate,
+    seconds: SECONDS,
     headers: { authorization: `Bearer ${apiKey}` },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }],
+    request: () => ({ path: path() }),
   });
+  const driver = process.cpuUsage(driver0);
   const cpu1 = await serviceCpuSeconds();
   const pg1 = db ? await postgresCpuSeconds(db) : NaN;
   const rss = await metricsText().then((t) => /hub_datasets_api_process_resident_memory_bytes (\d+)/.exec(t)?.[1]);
   const line = {
     scenario: title,
     targetRps: rate,
-    achievedRps: Math.round(result.requests.average),
-    requests: result.requests.total,
+    achievedRps: Math.round(result.achievedRate),
+    answeredRps: Math.round(result.answeredRate),
+    requests: result.sent,
     non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    p50ms: result.latency.p50,
-    p90ms: result.latency.p90,
-    p99ms: result.latency.p99,
-    maxMs: result.latency.max,
+    errors: result.errorCount,
+    p50ms: result.latencyMs.p50,
+    p90ms: result.latencyMs.p90,
+    p99ms: result.latencyMs.p99,
+    p999ms: result.latencyMs.p999,
+    maxMs: result.latencyMs.max,
+    // From the actual send (excludes this driver's own delays; what a closed-loop tool reports).
+    sentToAnswerP99ms: result.serviceTimeMs.p99,
+    driverMaxLagMs: result.maxScheduleLagMs,
     serviceRssMiB: rss ? Math.round(Number(rss) / 1048576) : null,
     // CPU cost per request, less sensitive to the shared host than latency: service process, and the
     // PostgreSQL backends of the bench database (pool connections that lived through the scenario).
-    serviceCpuMsPerReq: Number((((cpu1 - cpu0) * 1000) / Math.max(1, result.requests.total)).toFixed(2)),
-    postgresCpuMsPerReq: Number((((pg1 - pg0) * 1000) / Math.max(1, result.requests.total)).toFixed(2)),
+    serviceCpuMsPerReq: Number((((cpu1 - cpu0) * 1000) / Math.max(1, result.sent)).toFixed(2)),
+    postgresCpuMsPerReq: Number((((pg1 - pg0) * 1000) / Math.max(1, result.sent)).toFixed(2)),
+    // The load driver (this process) competes for the same two cores.
+    driverCpuMsPerReq: Number(((driver.user + driver.system) / 1000 / Math.max(1, result.sent)).toFixed(2)),
     // Host load (1-minute average) right after the scenario: the machine is shared, figures are noisy.
     load1: Number(loadavg()[0]?.toFixed(1)),
   };
