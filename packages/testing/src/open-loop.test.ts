@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLoop, summarise } from './open-loop.js';
+import { openLoop, openLoopInWorker, summarise } from './open-loop.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -73,5 +73,18 @@ describe('openLoop', () => {
     expect(refused.answered).toBe(5);
     expect(refused.errorCount).toBe(5);
     expect(refused.latencyMs.p50).toBeNaN();
+  });
+
+  it('runs in a worker thread with a fixed request, unaffected by a busy main thread', async () => {
+    const { url, paths } = await start(() => 0);
+    const running = openLoopInWorker({ url, rate: 100, seconds: 0.5, request: { path: '/w', method: 'POST', body: '{"a":1}' } });
+    // Block this thread's event loop for 200 ms: the server answers late, but the worker sends on time.
+    const until = performance.now() + 200;
+    while (performance.now() < until);
+    const r = await running;
+    expect(r.sent).toBe(50);
+    expect(r.status).toEqual({ '200': 50 });
+    expect(new Set(paths)).toEqual(new Set(['/w']));
+    expect(r.maxScheduleLagMs).toBeLessThan(100);
   });
 });

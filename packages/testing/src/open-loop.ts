@@ -13,6 +13,7 @@
  * the measured latency is mostly time queued behind the burst.
  */
 import { Agent, request as httpRequest } from 'node:http';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 export interface OpenLoopRequest {
   path: string;
@@ -176,4 +177,34 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
     serviceTimeMs: summarise(service.filter((x) => !Number.isNaN(x))),
     maxScheduleLagMs: Math.round(maxLag * 100) / 100,
   };
+}
+
+export type FixedOpenLoopOptions = Omit<OpenLoopOptions, 'request'> & { readonly request: OpenLoopRequest };
+
+/**
+ * `openLoop` with the same request every time, run in a worker thread: for a server in this same
+ * process, the driver must not queue behind the server's own event loop (nor delay it).
+ */
+export function openLoopInWorker(opts: FixedOpenLoopOptions): Promise<OpenLoopResult> {
+  return new Promise((resolve, reject) => {
+    const self = new URL(import.meta.url);
+    // Run from TypeScript sources (vitest, tsx): the worker registers tsx before loading this file.
+    const worker = self.pathname.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); });`, {
+          eval: true,
+          workerData: { openLoop: opts },
+        })
+      : new Worker(self, { workerData: { openLoop: opts } });
+    worker.once('message', (result: OpenLoopResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`open-loop worker exited with code ${code}`));
+    });
+  });
+}
+
+const job = isMainThread ? undefined : (workerData as { openLoop?: FixedOpenLoopOptions } | undefined)?.openLoop;
+if (job && parentPort) {
+  const port = parentPort;
+  void openLoop({ ...job, request: () => job.request }).then((r) => port.postMessage(r));
 }
