@@ -9,6 +9,8 @@ import { callerOf, decodePage, pageParams, parse, sendPage, sendRecord, type Htt
 import { CodeParam, CommuneParam, NameParam } from './params.js';
 import { mountByMasterId, mountDossiersOf, mountStewardProxy } from './records.js';
 
+const EnterpriseCodeParam = z.string().max(40);
+
 export function businessesRouter(deps: HttpDeps, consolidation: ConsolidationClient): Router {
   const router = Router();
   const page = pageParams(deps.pageSize);
@@ -42,7 +44,7 @@ export function businessesRouter(deps: HttpDeps, consolidation: ConsolidationCli
 
   router.get('/by-code/:enterpriseCode', async (req: Request, res: Response) => {
     requireGroupsFor(callerOf(res).scopes, 'business', { enterpriseCode: 'registration' });
-    const key = businessLookupKey(parse(z.string().max(40), req.params.enterpriseCode, 'enterpriseCode'));
+    const key = businessLookupKey(parse(EnterpriseCodeParam, req.params.enterpriseCode, 'enterpriseCode'));
     const rows = await deps.queries.byAlias('business', key);
     const [first, ...more] = rows;
     if (!first) throw new NotFoundError('no business record has this enterprise code');

@@ -9,6 +9,8 @@ import { callerOf, decodePage, MasterId, pageParams, parse, sendPage, sendRecord
 import { CodeParam, InstantParam } from './params.js';
 import { mountByMasterId, mountStewardProxy } from './records.js';
 
+const DossierCodeParam = z.string().max(80);
+
 export function dossiersRouter(deps: HttpDeps, consolidation: ConsolidationClient): Router {
   const router = Router();
   const page = pageParams(deps.pageSize);
@@ -42,7 +44,7 @@ export function dossiersRouter(deps: HttpDeps, consolidation: ConsolidationClien
 
   router.get('/by-code/:dossierCode', async (req: Request, res: Response) => {
     requireDataset(callerOf(res).scopes, 'dossier');
-    const key = dossierLookupKey(parse(z.string().max(80), req.params.dossierCode, 'dossierCode'));
+    const key = dossierLookupKey(parse(DossierCodeParam, req.params.dossierCode, 'dossierCode'));
     const rows = await deps.queries.byAlias('dossier', key);
     const [first, ...more] = rows;
     if (!first) throw new NotFoundError('no dossier has this code');

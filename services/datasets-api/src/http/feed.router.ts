@@ -42,6 +42,8 @@ export function feedRouter(deps: HttpDeps): Router {
 }
 
 /** GET /access-log: who read which personal data, for what purpose (steward scope). */
+const AccessLogAfterId = z.coerce.number().int().min(0);
+
 export function accessLogRouter(deps: HttpDeps): Router {
   const router = Router();
   const page = pageParams(deps.pageSize);
@@ -58,7 +60,7 @@ export function accessLogRouter(deps: HttpDeps): Router {
     requireSteward(callerOf(res).scopes);
     const q = parse(Query, req.query, 'query');
     const afterText = q.cursor === undefined ? undefined : pageCursor.decode(q.cursor);
-    const afterId = afterText === undefined ? undefined : parse(z.coerce.number().int().min(0), afterText, 'cursor');
+    const afterId = afterText === undefined ? undefined : parse(AccessLogAfterId, afterText, 'cursor');
     const rows = await deps.governance.queryAccessLog({ appId: q.appId, recordId: q.recordId, from: q.from, to: q.to, afterId, limit: q.limit + 1 });
     const pageRows = rows.slice(0, q.limit);
     const last = pageRows[pageRows.length - 1];

@@ -44,12 +44,13 @@ export function mountStewardProxy(router: Router, deps: HttpDeps, dataset: Datas
 
 /** GET /{dataset}/{masterId}/dossiers: dossiers whose applicant is this citizen or business. */
 export function mountDossiersOf(router: Router, deps: HttpDeps, dataset: 'citizen' | 'business', page: PageParams): void {
+  const PageQuery = pageSchema(page);
   router.get('/:masterId/dossiers', async (req: Request, res: Response) => {
     const scopes = callerOf(res).scopes;
     requireDataset(scopes, dataset);
     requireGroupsFor(scopes, 'dossier', { applicant: 'applicant' });
     const id = parse(MasterId, req.params.masterId, 'masterId');
-    const q = parse(pageSchema(page), req.query, 'query');
+    const q = parse(PageQuery, req.query, 'query');
     if (q.cursor === undefined && !ensureLive(dataset, await deps.queries.byMasterId(dataset, id), id, res, '/dossiers')) return;
     const rows = await deps.queries.listDossiers({ applicant: id }, { after: decodePage(q.cursor), limit: q.limit });
     await sendPage(deps, req, res, 'dossier', rows, q.limit);
