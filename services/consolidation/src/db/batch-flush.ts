@@ -3,7 +3,7 @@ import type { BatchState, ReviewEntry } from './batch-state.js';
 import { bulkInsert } from './bulk-insert.js';
 import { repointExclusions } from './exclusions.js';
 import { writeLineage } from './lineage-writer.js';
-import { closeSettledMatches, SETTLED_BY_MERGE } from './settled-matches.js';
+import { closeSettledConflicts, closeSettledMatches, SETTLED_BY_MERGE } from './settled-matches.js';
 import { MASTER_TABLE } from './tables.js';
 
 /** The parts of a state map key (see batch-state.ts), padded so absent parts are empty strings. */
@@ -259,6 +259,8 @@ export async function flushBatch(t: Knex.Transaction, state: BatchState): Promis
   // After the deferred updates, which concern stored tasks only: this batch's tasks carry their
   // final master ids, and those its merges settled are written closed.
   await writeReviewTasks(t, state);
+  // Then, as the reference path at its flush: conflicts the sources settled are closed.
+  await closeSettledConflicts(t, [...state.conflicts.values()]);
 }
 
 async function writeReviewTasks(t: Knex.Transaction, state: BatchState): Promise<void> {

@@ -1,6 +1,7 @@
 import type { StatusChange } from '@hub/schemas';
 import type { HistoryEntry, OutboxEntry } from '../domain/store.js';
 import type { Pin } from '../domain/survivorship.js';
+import type { ConflictState } from './settled-matches.js';
 import type {
   EntityType,
   LineageEntry,
@@ -134,6 +135,8 @@ export class BatchState {
     { type: EntityType; masterId: string; entries: readonly LineageEntry[]; at: number }
   >();
   readonly reviewTasks = new Map<string, ReviewEntry>();
+  /** Attributes in conflict per master after its last recompute (`<type>:<master id>`; closed at flush). */
+  readonly conflicts = new Map<string, ConflictState>();
   /** Tasks this batch opened and a later merge of the batch settled (written closed). */
   readonly settledTasks: (ReviewEntry & { readonly actor: string; readonly resolvedAt: number })[] = [];
   /** Merges of this batch: type → master id → the id it resolves to now. */

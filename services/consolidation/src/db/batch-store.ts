@@ -33,6 +33,7 @@ import {
   type MasterEntry,
 } from './batch-state.js';
 import { excludedWith } from './exclusions.js';
+import { noteConflicts, type ConflictState } from './settled-matches.js';
 import { lockId } from './tables.js';
 
 /** Provisional creation numbers (above any real one) until flush draws real ones, in the same order. */
@@ -360,6 +361,10 @@ export class BatchStore implements ConsolidationStore {
 
   addOutbox(entry: OutboxEntry): void {
     this.state.outbox.push(entry);
+  }
+
+  settleConflicts(type: EntityType, masterId: string, inConflict: readonly string[], cause: Pick<ConflictState, 'actor' | 'at'>): void {
+    noteConflicts(this.state.conflicts, type, masterId, inConflict, cause);
   }
 
   openReviewTask(task: NewReviewTask, at: number): Promise<void> {

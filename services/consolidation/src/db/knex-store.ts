@@ -18,7 +18,12 @@ import { identifierLock } from '../domain/types.js';
 import { KnexStoreBase, json } from './knex-store-base.js';
 import { excludedWith, repointExclusions } from './exclusions.js';
 import { writeLineage } from './lineage-writer.js';
-import { closeSettledMatches } from './settled-matches.js';
+import {
+  closeSettledConflicts,
+  closeSettledMatches,
+  noteConflicts,
+  type ConflictState,
+} from './settled-matches.js';
 import { MASTER_TABLE, lockId, toMasterRow, type MasterDbRow } from './tables.js';
 
 interface SourceDbRow {
@@ -72,6 +77,7 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     string,
     { type: EntityType; masterId: string; entries: readonly LineageEntry[]; at: number }
   >();
+  private conflicts = new Map<string, ConflictState>();
 
   constructor(trx: Knex.Transaction) {
     super(trx);
@@ -309,6 +315,10 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     await closeSettledMatches(this.trx, type, [survivor, ...absorbed], [], cause.actor, cause.at);
   }
 
+  settleConflicts(type: EntityType, masterId: string, inConflict: readonly string[], cause: Pick<ConflictState, 'actor' | 'at'>): void {
+    noteConflicts(this.conflicts, type, masterId, inConflict, cause);
+  }
+
   replaceLineage(type: EntityType, masterId: string, entries: readonly LineageEntry[], at: number): void {
     this.lineage.set(`${type}:${masterId}`, { type, masterId, entries, at });
   }
@@ -361,6 +371,9 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     if (this.processed.length) {
       await insertChunks(t, 'processed_events', this.processed);
     }
+    // Review tasks were written as they were opened: the settled ones can be closed now.
+    await closeSettledConflicts(t, [...this.conflicts.values()]);
+    this.conflicts.clear();
     this.lineage.clear();
     this.history = [];
     this.outbox = [];

@@ -58,6 +58,8 @@ export class MasterWriter {
     if (live.length === 0) {
       if (row.status === 'DELETED') return;
       await this.writeVersion(row, 'DELETED', null, null, cause, change ?? 'DELETED', related);
+      // No live source is left to disagree.
+      this.store.settleConflicts(type, masterId, [], cause);
       return;
     }
     const pins = await this.store.pins(type, masterId);
@@ -104,6 +106,12 @@ export class MasterWriter {
         cause.at,
       );
     }
+    this.store.settleConflicts(
+      type,
+      masterId,
+      result.conflicts.map((c) => c.attribute),
+      cause,
+    );
   }
 
   private async writeVersion(

@@ -139,6 +139,18 @@ export interface ConsolidationStore {
   addHistory(entry: HistoryEntry): void;
   addOutbox(entry: OutboxEntry): void;
   openReviewTask(task: NewReviewTask, at: number): Promise<void>;
+  /**
+   * The attributes of a master in conflict after its latest recompute in this transaction. At
+   * `flush`, after the tasks it opened, the master's OPEN ATTRIBUTE_CONFLICT tasks on any other
+   * attribute are closed: its sources no longer disagree there (a record was corrected, deleted or
+   * split off, or a more authoritative source now decides). Only the last call per master counts.
+   */
+  settleConflicts(
+    type: EntityType,
+    masterId: string,
+    inConflict: readonly string[],
+    cause: { readonly actor: string; readonly at: number },
+  ): void;
 
   /** Replace the outgoing links of a master; returns the resolved target per relation. */
   replaceLinks(
