@@ -40,11 +40,13 @@ async function main(): Promise<void> {
   const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger });
   const registry = new SchemaRegistry(config.SCHEMA_REGISTRY_URL);
-  const api = createDatasetsApi({ config, logger, db, kafka, registry });
+  let fatal = (): void => undefined;
+  const api = createDatasetsApi({ config, logger, db, kafka, registry, onFatal: () => fatal() });
   const shutdown = registerShutdown(logger, 25_000, async () => {
     await api.stop();
     await db.destroy();
   });
+  fatal = () => shutdown(1); // consumer_crashed is logged by the consumer
   try {
     await api.start();
   } catch (e) {

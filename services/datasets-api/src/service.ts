@@ -38,6 +38,8 @@ export interface DatasetsApiDeps {
   readonly registry: SchemaRegistry;
   /** Run the consumer (false: serve only, e.g. the benchmark against a pre-filled read model). */
   readonly consume?: boolean;
+  /** The read-model consumer stopped for good (Kafka will not restart it): `main` exits so that the supervisor restarts the service. */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export const DEFAULT_SOURCES_FILE = fileURLToPath(new URL('../config/authoritative-sources.json', import.meta.url));
@@ -66,6 +68,7 @@ export function createDatasetsApi(deps: DatasetsApiDeps): DatasetsApi {
     writer,
     logger: logger.child({ component: 'read-model-consumer' }),
     maxBatchMessages: config.BATCH_MAX_MESSAGES,
+    ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
     onApplied: (dataset, stats) => {
       metrics.changes.inc({ dataset, outcome: 'applied' }, stats.applied);
       for (const [reason, n] of Object.entries(stats.ignored)) metrics.changes.inc({ dataset, outcome: reason }, n);

@@ -33,6 +33,8 @@ export interface StewardConsoleOptions {
   readonly includeGroup?: (groupId: string) => boolean;
   readonly sessionTimeoutMs?: number;
   readonly defaultMetrics?: boolean;
+  /** One of the console's consumers stopped for good (Kafka will not restart it): `main` exits so that the supervisor restarts the console. */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export interface StewardConsole {
@@ -55,7 +57,7 @@ export function createStewardConsole(o: StewardConsoleOptions): StewardConsole {
   const access = new AccessRepository(db);
   const replayer = new Replayer(kafka);
   const prefix = config.CONSUMER_GROUP_PREFIX;
-  const session = o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {};
+  const session = { ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}), ...(o.onFatal ? { onFatal: o.onFatal } : {}) };
   const statusConsumer = createConnectorStatusConsumer({ kafka, registry, groupId: `${prefix}.connector-status`, topic: config.TOPIC_CONNECTOR_STATUS, deadLetterTopic: config.TOPIC_OWN_DLQ, repository: health, logger, ...session });
   const dossierConsumer = createDossierQualityConsumer({ kafka, registry, groupId: `${prefix}.dossier-quality`, topic: config.TOPIC_MASTER_DOSSIER, deadLetterTopic: config.TOPIC_OWN_DLQ, repository: quality, logger, ...session });
   const indexer = new DeadLetterIndexer({

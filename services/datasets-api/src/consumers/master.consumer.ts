@@ -68,6 +68,8 @@ export interface MasterConsumerOptions {
   readonly logger: Logger;
   readonly maxBatchMessages: number;
   readonly onApplied?: (dataset: Dataset, stats: ApplyStats) => void;
+  /** Kafka gave the consumer up for good (it is reported unhealthy either way). */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** Consumer group `datasets-api.read-model`: master.citizen / master.business / master.dossier → read model. */
@@ -106,5 +108,6 @@ export function createMasterConsumer(opts: MasterConsumerOptions): BatchConsumer
     logger: opts.logger,
     maxBatchMessages: opts.maxBatchMessages,
     sessionTimeoutMs: 10_000,
+    ...(opts.onFatal ? { onFatal: opts.onFatal } : {}),
   });
 }

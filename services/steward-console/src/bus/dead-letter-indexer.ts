@@ -1,5 +1,5 @@
 import { errorMessage } from '@hub/errors';
-import { readHeaders, type KafkaClient } from '@hub/kafka';
+import { onFatalCrash, readHeaders, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/log';
 import { toDeadLetterEntry, type DeadLetterEntry } from '../domain/dead-letter.js';
 import { listTopicsWithPrefix } from './lag.js';
@@ -16,6 +16,8 @@ export interface DeadLetterIndexerOptions {
   readonly store: (entries: readonly DeadLetterEntry[]) => Promise<void>;
   readonly logger: Logger;
   readonly sessionTimeoutMs?: number;
+  /** Kafka gave the consumer up for good (also reported by `health()`). */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /**
@@ -74,6 +76,12 @@ export class DeadLetterIndexer {
       sessionTimeout: this.opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
+    });
+    onFatalCrash(consumer, (message) => {
+      this.lastError = message;
+      this.topics = []; // the next discovery subscribes a new consumer (if the process is not restarted first)
+      this.opts.logger.error({ err: message }, 'consumer_crashed');
+      this.opts.onFatal?.(new Error(message));
     });
     await consumer.connect();
     await consumer.subscribe({ topics: found, fromBeginning: true });

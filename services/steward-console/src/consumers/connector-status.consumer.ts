@@ -12,6 +12,8 @@ export interface ConnectorStatusConsumerOptions {
   readonly repository: HealthRepository;
   readonly logger: Logger;
   readonly sessionTimeoutMs?: number;
+  /** Kafka gave the consumer up for good (also reported by its health). */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createConnectorStatusConsumer(o: ConnectorStatusConsumerOptions)
     logger: o.logger,
     fromBeginning: true,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+    ...(o.onFatal ? { onFatal: o.onFatal } : {}),
     handler: async (status, ctx) => {
       await o.repository.recordHeartbeat(status);
       ctx.logger.debug({ connectorId: status.connectorId, eventId: status.eventId }, 'heartbeat_recorded');

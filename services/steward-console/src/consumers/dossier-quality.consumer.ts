@@ -12,6 +12,8 @@ export interface DossierQualityConsumerOptions {
   readonly repository: QualityRepository;
   readonly logger: Logger;
   readonly sessionTimeoutMs?: number;
+  /** Kafka gave the consumer up for good (also reported by its health). */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createDossierQualityConsumer(o: DossierQualityConsumerOptions): 
     logger: o.logger,
     fromBeginning: true,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+    ...(o.onFatal ? { onFatal: o.onFatal } : {}),
     // Compacted topic: a null value means the dossier was deleted or merged away.
     onTombstone: async (ctx) => {
       if (ctx.key) await o.repository.markDeleted(ctx.key);
