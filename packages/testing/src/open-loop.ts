@@ -66,6 +66,8 @@ export interface OpenLoopResult {
   serviceTimeMs: LatencySummary;
   /** How far behind schedule this driver sent its most delayed request (ms). */
   maxScheduleLagMs: number;
+  /** The slowest requests: when each was scheduled (ms after the first) and its latency — stalls show as clusters. */
+  slowest: { atMs: number; latencyMs: number }[];
 }
 
 /** Nearest-rank percentiles of a sample (sorted in place). NaN for an empty sample. */
@@ -164,6 +166,11 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
     .filter(([code]) => !code.startsWith('2'))
     .reduce((a, [, c]) => a + c, 0);
   const answeredLatency = latency.filter((x) => !Number.isNaN(x));
+  const slowest = [...latency.keys()]
+    .filter((i) => !Number.isNaN(latency[i] ?? NaN))
+    .sort((a, b) => (latency[b] ?? 0) - (latency[a] ?? 0))
+    .slice(0, 10)
+    .map((i) => ({ atMs: Math.round((i * 1000) / opts.rate), latencyMs: Math.round(latency[i] ?? NaN) }));
   return {
     sent: n,
     answered,
@@ -176,6 +183,7 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
     latencyMs: summarise(answeredLatency),
     serviceTimeMs: summarise(service.filter((x) => !Number.isNaN(x))),
     maxScheduleLagMs: Math.round(maxLag * 100) / 100,
+    slowest,
   };
 }
 

@@ -129,6 +129,8 @@ async function run(title: string, rate: number, path: () => string, apiKey: stri
     // From the actual send (excludes this driver's own delays; what a closed-loop tool reports).
     sentToAnswerP99ms: result.serviceTimeMs.p99,
     driverMaxLagMs: result.maxScheduleLagMs,
+    // When the slowest requests were scheduled (ms into the scenario): a cluster is one stall.
+    slowestAtMs: result.slowest.map((x) => `${x.atMs}:${x.latencyMs}`).join(' '),
     serviceRssMiB: rss ? Math.round(Number(rss) / 1048576) : null,
     // CPU cost per request, less sensitive to the shared host than latency: service process, and the
     // PostgreSQL backends of the bench database (pool connections that lived through the scenario).

@@ -60,6 +60,23 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** With the access log refusing this request's row (a trigger), the read answers 503 and no personal data. */
+async function expectWithheldWhenLogFails(url: string): Promise<void> {
+  await db.raw(`
+    create function refuse_marked_log_row() returns trigger language plpgsql as $$
+    begin raise exception 'simulated access-log failure'; end $$;
+    create trigger access_log_refuse_marked before insert on access_log
+      for each row when (new.request_id like 'must-fail-%') execute function refuse_marked_log_row();`);
+  try {
+    const failed = await get(url, keys.full, { 'x-request-id': 'must-fail-1' });
+    expect(failed.status).toBe(503);
+    expect(failed.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(JSON.stringify(failed.body)).not.toContain('Nguy');
+  } finally {
+    await db.raw('drop trigger access_log_refuse_marked on access_log; drop function refuse_marked_log_row()');
+  }
+}
+
 describe('datasets API over the real broker, registry and database', () => {
   it('serves published golden records by master id, personal number, legacy CMND, enterprise code and dossier code', async () => {
     const byId = await get(`${api.url}/citizens/c-1`, keys.full);
@@ -138,6 +155,39 @@ describe('datasets API over the real broker, registry and database', () => {
     expect(log.body.items[0]).toMatchObject({ appId: row.app_id, recordIds: expect.arrayContaining(['c-2']) as unknown });
   });
 
+  it('identifier lookups write their access-log row in the same statement, only for personal data, once', async () => {
+    await pub.business(aBusiness({ masterId: 'b-hh', kind: 'HOUSEHOLD_BUSINESS', enterpriseCode: '0100233495', name: 'Hộ kinh doanh Nguyễn Thị Mai', representativeMasterId: null }));
+    await eventually(async () => ((await get(`${api.url}/businesses/b-hh`, keys.full)).status === 200 ? true : undefined), { what: 'business b-hh' });
+    const rowsOf = async (requestId: string) =>
+      db('access_log').where({ request_id: requestId }).select<{ record_ids: string[]; fields: string[]; endpoint: string; app_id: string }[]>('record_ids', 'fields', 'endpoint', 'app_id');
+    const lookups: [string, string, string, number][] = [
+      // [path, key, request id, access-log rows expected]
+      ['/citizens/by-identifier/008185000123', 'address-only', 'lk-citizen-403', 0], // 403: no identity scope
+      ['/citizens/by-identifier/008185000123', 'full', 'lk-citizen', 1],
+      ['/citizens/by-identifier/008099999999', 'full', 'lk-citizen-404', 0],
+      ['/businesses/by-code/0100233488', 'business-public', 'lk-enterprise', 0], // an enterprise: not personal data
+      ['/businesses/by-code/0100233495', 'business-public', 'lk-household', 1], // a household business: personal data
+      ['/businesses/by-code/0100233488', 'full', 'lk-enterprise-full', 1], // its representative is
+      ['/dossiers/by-code/000.00.01.h60-250715-0001', 'dossier-stats', 'lk-dossier', 0],
+      ['/dossiers/by-code/000.00.01.h60-250715-0001', 'full', 'lk-dossier-full', 1], // the applicant link is
+    ];
+    for (const [path, key, id, expected] of lookups) {
+      const r = await get(`${api.url}${path}`, keys[key], { 'x-request-id': id });
+      expect([path, key, r.status === 200 || r.status === 403 || r.status === 404]).toEqual([path, key, true]);
+      expect([id, (await rowsOf(id)).length]).toEqual([id, expected]);
+    }
+    expect(await rowsOf('lk-household')).toEqual([
+      { record_ids: ['b-hh'], fields: ['enterpriseCode', 'industryCodes', 'legalForm', 'name', 'parentMasterId', 'registeredOn', 'sources', 'status'], endpoint: 'GET /businesses/by-code/:enterpriseCode', app_id: expect.any(String) as unknown },
+    ]);
+    const [citizenRow] = await rowsOf('lk-citizen');
+    expect(citizenRow).toMatchObject({ record_ids: ['c-1'], endpoint: 'GET /citizens/by-identifier/:identifier' });
+    expect(citizenRow!.fields).toEqual([...citizenRow!.fields].sort());
+    expect(citizenRow!.fields).toEqual(expect.arrayContaining(['personalId', 'fullName', 'permanentAddress', 'deceased']));
+
+    // The lookup and its log are one statement: a log that cannot be written withholds the data.
+    await expectWithheldWhenLogFails(`${api.url}/citizens/by-identifier/008185000123`);
+  });
+
   it('group commit: concurrent reads are each logged under their own request id; a failed log write withholds the data (503)', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `concurrent-${i}`);
     const responses = await Promise.all(ids.map((id) => get(`${api.url}/citizens/by-identifier/008185000123`, keys.full, { 'x-request-id': id })));
@@ -146,19 +196,7 @@ describe('datasets API over the real broker, registry and database', () => {
     expect(rows.map((r) => r.request_id).sort()).toEqual([...ids].sort());
     expect(rows.every((r) => r.record_ids.join() === 'c-1')).toBe(true);
 
-    await db.raw(`
-      create function refuse_marked_log_row() returns trigger language plpgsql as $$
-      begin raise exception 'simulated access-log failure'; end $$;
-      create trigger access_log_refuse_marked before insert on access_log
-        for each row when (new.request_id like 'must-fail-%') execute function refuse_marked_log_row();`);
-    try {
-      const failed = await get(`${api.url}/citizens/c-1`, keys.full, { 'x-request-id': 'must-fail-1' });
-      expect(failed.status).toBe(503);
-      expect(failed.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
-      expect(JSON.stringify(failed.body)).not.toContain('Nguy');
-    } finally {
-      await db.raw('drop trigger access_log_refuse_marked on access_log; drop function refuse_marked_log_row()');
-    }
+    await expectWithheldWhenLogFails(`${api.url}/citizens/c-1`);
     expect((await get(`${api.url}/citizens/c-1`, keys.full)).status).toBe(200);
   });
 

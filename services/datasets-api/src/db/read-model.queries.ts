@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Dataset } from '../domain/scopes.js';
+import type { Dataset, ReadIntent } from '../domain/scopes.js';
 import { Batcher } from './group-commit.js';
 import { preparedQuery } from './prepared.js';
 import { RECORD_SELECT, TABLE, type RecordRow } from './tables.js';
@@ -50,15 +50,36 @@ export interface DatasetStats {
   readonly changesLast24h: number;
 }
 
+/**
+ * An identifier lookup's access-log row: written by the lookup's own statement when it finds exactly
+ * one live record that is personal data for this caller (`intent`), so that the read and its log
+ * cost one round trip. Fields are logged sorted, as `logRead` does.
+ */
+export interface LookupLog {
+  readonly requestId: string;
+  readonly appId: string;
+  readonly purpose: string;
+  readonly endpoint: string;
+  readonly intent: ReadIntent;
+}
+
+export interface AliasLookup {
+  /** Live records carrying the identifier (more than one only while a merge is in flight; at most 10). */
+  readonly rows: RecordRow[];
+  /** The access-log row of this read was committed with it. */
+  readonly logged: boolean;
+}
+
 /** Read side of the read model. Parameterised queries only (knex bindings). */
 export class ReadModelQueries {
-  /** Concurrent identifier lookups of a dataset share one `alias_key = any(…)` query (one round trip). */
-  private readonly aliasLookups: Record<Dataset, Batcher<string, RecordRow[]>>;
+  /** Concurrent identifier lookups of a dataset share one statement (one round trip), their access-log rows too. */
+  private readonly aliasLookups: Record<Dataset, Batcher<{ key: string; log: LookupLog }, AliasLookup>>;
 
   constructor(private readonly db: Knex) {
-    // One query in flight per dataset, like the access log's group commit: keys that arrive meanwhile
-    // share the next one (at a steady arrival rate more in flight meant more, smaller round trips).
-    const batcher = (dataset: Dataset) => new Batcher<string, RecordRow[]>((keys) => this.byAliases(dataset, keys), { maxBatch: 200, maxInFlight: 1 });
+    // One statement in flight per dataset, like the access log's group commit: lookups that arrive
+    // meanwhile share the next one (at a steady arrival rate more in flight meant more, smaller round trips).
+    const batcher = (dataset: Dataset) =>
+      new Batcher<{ key: string; log: LookupLog }, AliasLookup>((items) => this.byAliases(dataset, items), { maxBatch: 200, maxInFlight: 1 });
     this.aliasLookups = { citizen: batcher('citizen'), business: batcher('business'), dossier: batcher('dossier') };
   }
 
@@ -66,30 +87,61 @@ export class ReadModelQueries {
     return (await this.db(TABLE[dataset]).select(RECORD_SELECT).where({ master_id: masterId }).first()) as RecordRow | undefined;
   }
 
-  /** Live records carrying an identifier (more than one only while a merge is in flight). */
-  byAlias(dataset: Dataset, aliasKey: string): Promise<RecordRow[]> {
-    return this.aliasLookups[dataset].submit(aliasKey);
+  /** Live records carrying an identifier; the read is access-logged with it when `log.intent` makes it personal data. */
+  byAlias(dataset: Dataset, aliasKey: string, log: LookupLog): Promise<AliasLookup> {
+    return this.aliasLookups[dataset].submit({ key: aliasKey, log });
   }
 
-  /** Live records per identifier, in the order of `aliasKeys` (at most 10 each, by master id). */
-  private async byAliases(dataset: Dataset, aliasKeys: readonly string[]): Promise<RecordRow[][]> {
-    const distinct = [...new Set(aliasKeys)];
-    const rows = await preparedQuery<RecordRow & { alias_key: string }>(
+  /**
+   * One statement for a batch of lookups: the records per identifier (at most 10 each, by master id)
+   * and, in a data-modifying CTE, an access-log row per lookup that found exactly one record which
+   * is personal data for its caller — `isPersonalRead` in SQL: `ALWAYS`, or `HOUSEHOLD` and the
+   * record a household business. The route still checks with `project` and logs what this did not.
+   */
+  private async byAliases(dataset: Dataset, items: readonly { key: string; log: LookupLog }[]): Promise<AliasLookup[]> {
+    const requests = items.map(({ key, log }, i) => ({
+      i,
+      alias_key: key,
+      request_id: log.requestId,
+      app_id: log.appId,
+      purpose: log.purpose,
+      endpoint: log.endpoint,
+      fields: [...log.intent.fields].sort(),
+      personal: log.intent.personal,
+    }));
+    const personal = `(q.personal = 'ALWAYS' or (q.personal = 'HOUSEHOLD' and f.record->>'kind' = 'HOUSEHOLD_BUSINESS'))`;
+    const rows = await preparedQuery<RecordRow & { i: number; logged: boolean }>(
       this.db,
-      `lookup-${TABLE[dataset]}-by-alias`,
-      `select a.alias_key, ${RECORD_SELECT.map((c) => `r.${c}`).join(', ')}
-         from ${TABLE[dataset]} as r join identifier_aliases as a on a.master_id = r.master_id
-        where a.dataset = $1 and r.state = 'LIVE' and a.alias_key = any($2::text[])
-        order by a.alias_key, r.master_id`,
-      [dataset, distinct],
+      `lookup-${TABLE[dataset]}-by-alias-logged`,
+      `with q as (
+         select * from jsonb_to_recordset($2::jsonb)
+           as x(i int, alias_key text, request_id text, app_id text, purpose text, endpoint text, fields text[], personal text)
+       ), f as (
+         select q.i, ${RECORD_SELECT.map((c) => `r.${c}`).join(', ')},
+                count(*) over (partition by q.i) as n, row_number() over (partition by q.i order by r.master_id) as k
+           from q
+           join identifier_aliases as a on a.dataset = $1 and a.alias_key = q.alias_key
+           join ${TABLE[dataset]} as r on r.master_id = a.master_id and r.state = 'LIVE'
+       ), logged as (
+         insert into access_log (request_id, app_id, purpose, dataset, endpoint, record_ids, fields)
+         select q.request_id, q.app_id, q.purpose, $1, q.endpoint, array[f.master_id], q.fields
+           from f join q on q.i = f.i
+          where f.n = 1 and ${personal}
+       )
+       select f.i, ${RECORD_SELECT.map((c) => `f.${c}`).join(', ')}, (f.n = 1 and ${personal}) as logged
+         from f join q on q.i = f.i
+        where f.k <= 10
+        order by f.i, f.master_id`,
+      [dataset, JSON.stringify(requests)],
     );
-    const found = new Map<string, RecordRow[]>();
-    for (const { alias_key: key, ...row } of rows) {
-      const list = found.get(key) ?? [];
-      if (list.length < 10) list.push(row);
-      found.set(key, list);
+    const found = items.map((): { rows: RecordRow[]; logged: boolean } => ({ rows: [], logged: false }));
+    for (const { i, logged, ...row } of rows) {
+      const entry = found[i];
+      if (!entry) continue;
+      entry.rows.push(row);
+      if (logged) entry.logged = true;
     }
-    return aliasKeys.map((k) => found.get(k) ?? []);
+    return found;
   }
 
   private page(dataset: Dataset, page: Page, filter: (q: Knex.QueryBuilder) => void): Promise<RecordRow[]> {

@@ -145,36 +145,42 @@ export interface Projection {
   readonly personal: boolean;
 }
 
-function isPersonal(g: FieldGroup, record: Readonly<Record<string, unknown>>): boolean {
-  switch (g.personal) {
-    case 'ALWAYS':
-      return g.fields.length > 0;
-    case 'HOUSEHOLD':
-      return record.kind === 'HOUSEHOLD_BUSINESS';
-    case 'NEVER':
-      return false;
+/**
+ * What a read of `dataset` with these scopes returns, decided before any record is read: the
+ * non-base fields included (in group order), and when such a read is personal data — `ALWAYS`,
+ * only for a household business (`HOUSEHOLD`), or `NEVER`. The identifier lookups write their
+ * access-log row in the same statement that reads the record from this (read-model.queries.ts).
+ */
+export interface ReadIntent {
+  readonly fields: readonly string[];
+  readonly personal: Personal;
+}
+
+export function readIntent(dataset: Dataset, scopes: ReadonlySet<string>): ReadIntent {
+  const fields: string[] = [];
+  let personal: Personal = 'NEVER';
+  for (const g of ACCESS[dataset].groups) {
+    if (!scopes.has(g.scope)) continue;
+    fields.push(...g.fields);
+    if (g.personal === 'ALWAYS' && g.fields.length > 0) personal = 'ALWAYS';
+    else if (g.personal === 'HOUSEHOLD' && personal === 'NEVER') personal = 'HOUSEHOLD';
   }
+  return { fields, personal };
+}
+
+/** Whether a record read with this intent is personal data (the SQL of the identifier lookups says the same). */
+export function isPersonalRead(intent: ReadIntent, record: Readonly<Record<string, unknown>>): boolean {
+  return intent.personal === 'ALWAYS' || (intent.personal === 'HOUSEHOLD' && record.kind === 'HOUSEHOLD_BUSINESS');
 }
 
 /** Keep the base fields and the groups the scopes unlock; report the rest as withheld. */
 export function project(dataset: Dataset, record: Readonly<Record<string, unknown>>, scopes: ReadonlySet<string>): Projection {
   const access = ACCESS[dataset];
+  const intent = readIntent(dataset, scopes);
   const value: Record<string, unknown> = {};
   for (const f of access.base) if (f in record) value[f] = record[f];
-  const fields: string[] = [];
-  const withheld: string[] = [];
-  let personal = false;
-  for (const g of access.groups) {
-    if (scopes.has(g.scope)) {
-      for (const f of g.fields) {
-        value[f] = record[f] ?? null;
-        fields.push(f);
-      }
-      if (isPersonal(g, record)) personal = true;
-    } else {
-      withheld.push(...g.fields);
-    }
-  }
+  for (const f of intent.fields) value[f] = record[f] ?? null;
+  const withheld = access.groups.filter((g) => !scopes.has(g.scope)).flatMap((g) => g.fields);
   if (withheld.length > 0) value.withheldFields = withheld;
-  return { value, fields, withheld, personal };
+  return { value, fields: intent.fields, withheld, personal: isPersonalRead(intent, record) };
 }

@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError, ConflictError } from '@hub/errors';
 import { BusinessKindValues, BusinessStatusValues } from '@hub/schemas';
 import type { ConsolidationClient } from '../clients/consolidation.client.js';
 import { businessLookupKey } from '../domain/identifiers.js';
 import { requireDataset, requireGroupsFor } from '../domain/scopes.js';
-import { callerOf, decodePage, pageParams, parse, sendPage, sendRecord, type HttpDeps } from './context.js';
+import { callerOf, decodePage, lookupByAlias, pageParams, parse, sendPage, sendRecord, type HttpDeps } from './context.js';
 import { CodeParam, CommuneParam, NameParam } from './params.js';
 import { mountByMasterId, mountDossiersOf, mountStewardProxy } from './records.js';
 
@@ -45,11 +44,8 @@ export function businessesRouter(deps: HttpDeps, consolidation: ConsolidationCli
   router.get('/by-code/:enterpriseCode', async (req: Request, res: Response) => {
     requireGroupsFor(callerOf(res).scopes, 'business', { enterpriseCode: 'registration' });
     const key = businessLookupKey(parse(EnterpriseCodeParam, req.params.enterpriseCode, 'enterpriseCode'));
-    const rows = await deps.queries.byAlias('business', key);
-    const [first, ...more] = rows;
-    if (!first) throw new NotFoundError('no business record has this enterprise code');
-    if (more.length > 0) throw new ConflictError(`this code is held by ${rows.length} records while a merge is in flight: ${rows.map((r) => r.master_id).join(', ')}`);
-    await sendRecord(deps, req, res, 'business', first);
+    const { row, logged } = await lookupByAlias(deps, req, res, 'business', key, 'enterprise code');
+    await sendRecord(deps, req, res, 'business', row, logged);
   });
 
   mountByMasterId(router, deps, 'business');

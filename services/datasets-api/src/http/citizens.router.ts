@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '@hub/errors';
+import { ValidationError } from '@hub/errors';
 import type { ConsolidationClient } from '../clients/consolidation.client.js';
 import { personLookupKey } from '../domain/identifiers.js';
 import { requireDataset, requireGroupsFor } from '../domain/scopes.js';
-import { callerOf, decodePage, ensureLive, MasterId, pageParams, pageSchema, parse, sendPage, sendRecord, type HttpDeps } from './context.js';
+import { callerOf, decodePage, lookupByAlias, ensureLive, MasterId, pageParams, pageSchema, parse, sendPage, sendRecord, type HttpDeps } from './context.js';
 import { BirthParam, CommuneParam, NameParam } from './params.js';
 import { mountByMasterId, mountDossiersOf, mountStewardProxy } from './records.js';
 
@@ -33,13 +33,8 @@ export function citizensRouter(deps: HttpDeps, consolidation: ConsolidationClien
   router.get('/by-identifier/:identifier', async (req: Request, res: Response) => {
     requireGroupsFor(callerOf(res).scopes, 'citizen', { identifier: 'identity' });
     const key = personLookupKey(parse(IdentifierParam, req.params.identifier, 'identifier'));
-    const rows = await deps.queries.byAlias('citizen', key);
-    const [first, ...more] = rows;
-    if (!first) throw new NotFoundError('no citizen record has this identifier');
-    if (more.length > 0) {
-      throw new ConflictError(`this identifier is held by ${rows.length} records while a merge is in flight: ${rows.map((r) => r.master_id).join(', ')}`);
-    }
-    await sendRecord(deps, req, res, 'citizen', first);
+    const { row, logged } = await lookupByAlias(deps, req, res, 'citizen', key, 'identifier');
+    await sendRecord(deps, req, res, 'citizen', row, logged);
   });
 
   mountByMasterId(router, deps, 'citizen');

@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AppError, DependencyUnavailableError, NotFoundError, ValidationError, errorMessage } from '@hub/errors';
+import { AppError, ConflictError, DependencyUnavailableError, NotFoundError, ValidationError, errorMessage } from '@hub/errors';
 import type { Logger } from '@hub/log';
 import type { Caller } from '../domain/app-registry.js';
 import { present, type GoldenValue } from '../domain/records.js';
-import { project, type Dataset } from '../domain/scopes.js';
+import { project, readIntent, type Dataset } from '../domain/scopes.js';
 import { pageCursor } from '../domain/cursor.js';
 import type { GovernanceRepository } from '../db/governance.repository.js';
 import type { ReadModelQueries } from '../db/read-model.queries.js';
@@ -102,10 +102,34 @@ export function ensureLive(dataset: Dataset, row: RecordRow | undefined, id: str
   return true;
 }
 
-export async function sendRecord(deps: HttpDeps, req: Request, res: Response, dataset: Dataset, row: RecordRow): Promise<void> {
+/**
+ * `logged`: the access-log row of this read was already committed with the lookup that found the
+ * row (identifier lookups). `project` still decides here, so a read the lookup did not log is logged now.
+ */
+export async function sendRecord(deps: HttpDeps, req: Request, res: Response, dataset: Dataset, row: RecordRow, logged = false): Promise<void> {
   const p = view(dataset, row, res);
-  if (p.personal) await logRead(deps, req, res, dataset, [row.master_id], new Set(p.fields));
+  if (logged) deps.metrics.accessLogRows.inc({ dataset });
+  else if (p.personal) await logRead(deps, req, res, dataset, [row.master_id], new Set(p.fields));
   res.json(p.value);
+}
+
+/**
+ * Live records of a dataset holding an identifier, read in one statement with this request's
+ * access-log row (see `ReadModelQueries.byAlias`); 404 when none, 409 while a merge is in flight.
+ * A database failure is a 503: no data without its log.
+ */
+export async function lookupByAlias(deps: HttpDeps, req: Request, res: Response, dataset: Dataset, key: string, what: string): Promise<{ row: RecordRow; logged: boolean }> {
+  const caller = callerOf(res);
+  const log = { requestId: requestId(res), appId: caller.appId, purpose: caller.purpose, endpoint: `${req.method} ${routeTemplate(req)}`, intent: readIntent(dataset, caller.scopes) };
+  const found = await deps.queries.byAlias(dataset, key, log).catch((cause: unknown) => {
+    throw new DependencyUnavailableError('database', `the lookup and its access log could not be done, so no data is returned: ${errorMessage(cause)}`, { cause });
+  });
+  const [first, ...more] = found.rows;
+  if (!first) throw new NotFoundError(`no ${dataset} record has this ${what}`);
+  if (more.length > 0) {
+    throw new ConflictError(`this ${what} is held by ${found.rows.length} records while a merge is in flight: ${found.rows.map((r) => r.master_id).join(', ')}`);
+  }
+  return { row: first, logged: found.logged };
 }
 
 /** One page of records (rows holds up to limit + 1: the extra one only says there is more). */

@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '@hub/errors';
 import { DossierStatusValues } from '@hub/schemas';
 import type { ConsolidationClient } from '../clients/consolidation.client.js';
 import { dossierLookupKey } from '../domain/identifiers.js';
 import { requireDataset, requireGroupsFor } from '../domain/scopes.js';
-import { callerOf, decodePage, MasterId, pageParams, parse, sendPage, sendRecord, type HttpDeps } from './context.js';
+import { callerOf, decodePage, lookupByAlias, MasterId, pageParams, parse, sendPage, sendRecord, type HttpDeps } from './context.js';
 import { CodeParam, InstantParam } from './params.js';
 import { mountByMasterId, mountStewardProxy } from './records.js';
 
@@ -45,11 +44,8 @@ export function dossiersRouter(deps: HttpDeps, consolidation: ConsolidationClien
   router.get('/by-code/:dossierCode', async (req: Request, res: Response) => {
     requireDataset(callerOf(res).scopes, 'dossier');
     const key = dossierLookupKey(parse(DossierCodeParam, req.params.dossierCode, 'dossierCode'));
-    const rows = await deps.queries.byAlias('dossier', key);
-    const [first, ...more] = rows;
-    if (!first) throw new NotFoundError('no dossier has this code');
-    if (more.length > 0) throw new ConflictError(`this code is held by ${rows.length} records while a merge is in flight`);
-    await sendRecord(deps, req, res, 'dossier', first);
+    const { row, logged } = await lookupByAlias(deps, req, res, 'dossier', key, 'dossier code');
+    await sendRecord(deps, req, res, 'dossier', row, logged);
   });
 
   mountByMasterId(router, deps, 'dossier');
