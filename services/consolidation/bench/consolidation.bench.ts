@@ -6,6 +6,7 @@
  *
  *   DATABASE_URL=postgres://… npm run bench -w @hub/consolidation   (default: the launcher's PostgreSQL)
  *   BENCH_PERSONS=10000
+ *   BENCH_BATCH=500            observations per transaction (small batches show the fixed cost per batch)
  *   BENCH_MODE=per-statement   the reference path (a statement per read and write) instead of the batch path
  *   BENCH_PROFILE=1            the statements that cost the most time
  */
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
       logger: silentLogger(),
       mode: process.env.BENCH_MODE === 'per-statement' ? 'per-statement' : 'batch',
     });
-    const size = 500;
+    const size = Number(process.env.BENCH_BATCH ?? 500);
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     for (let i = 0; i < observations.length; i += size) {

@@ -79,7 +79,7 @@ export async function createTopics(kafka: KafkaClient, partitions = 3): Promise<
   return { obs, master, dlq, all };
 }
 
-export function testConfig(topics: TestTopics, group: string): Config {
+export function testConfig(topics: TestTopics, group: string, outboxPollMs = 50): Config {
   return ConfigSchema.parse({
     HTTP_PORT: '0',
     DATABASE_URL: endpoints.DATABASE_URL,
@@ -95,7 +95,7 @@ export function testConfig(topics: TestTopics, group: string): Config {
     TOPIC_DLQ: topics.dlq,
     BATCH_MAX_MESSAGES: '100',
     SURVIVORSHIP_AUTHORITIES: AUTHORITIES,
-    OUTBOX_POLL_MS: '50',
+    OUTBOX_POLL_MS: String(outboxPollMs),
   });
 }
 
@@ -144,10 +144,12 @@ export function startInstance(opts: {
   relay?: boolean;
   http?: boolean;
   beforeCommit?: (b: ConsumedBatch<Observation>) => Promise<void>;
+  /** The outbox relay's poll interval (default 50 ms). */
+  outboxPollMs?: number;
 }): Consolidation {
   const { kafka, registry } = kafkaClient(uniqueName('consolidation'));
   const app = createConsolidation({
-    config: testConfig(opts.topics, opts.group),
+    config: testConfig(opts.topics, opts.group, opts.outboxPollMs),
     logger: process.env.TEST_LOG_LEVEL
       ? createLogger({ service: 'consolidation-test', level: 'debug' })
       : silentLogger(),

@@ -110,6 +110,10 @@ export function createConsolidation(deps: ConsolidationDeps) {
       metrics,
       logger: logger.child({ component: 'observations' }),
       ...(deps.beforeCommit ? { beforeCommit: deps.beforeCommit } : {}),
+      // Golden records leave through the outbox as soon as their batch commits, not at the next poll.
+      afterCommit: () => {
+        if (deps.relay !== false) relay.nudge();
+      },
     }),
     ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
     logger,

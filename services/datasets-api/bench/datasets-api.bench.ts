@@ -6,7 +6,7 @@
  * (BENCH_SECONDS per scenario; BENCH_LOOKUP_RPS / BENCH_SEARCH_RPS override the rates). Prints latency percentiles, throughput, errors and the service's RSS.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openLoop } from '@hub/testing/open-loop';
@@ -20,6 +20,9 @@ const baseUrl = process.env.DATABASE_URL ?? endpoints.DATABASE_URL ?? 'postgres:
 const N = Number(process.env.BENCH_CITIZENS ?? 200_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 18_080);
+/** Service processes, on PORT, PORT+1, …: requests go round-robin over them (as a load balancer would). */
+const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
+const PORTS = Array.from({ length: INSTANCES }, (_, i) => PORT + i);
 const DB_NAME = process.env.BENCH_DB_NAME ?? 'hub_datasets_bench';
 // A/B against another build (e.g. the previous commit built elsewhere) on a copy of the bench database.
 const SERVICE_MAIN = process.env.BENCH_SERVICE_MAIN ?? fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -78,8 +81,13 @@ function pidOf(i: number): string {
   return `${['008', '010', '011', '012'][Math.floor(i / 1_000_000)] ?? '008'}${digit}${String(y % 100).padStart(2, '0')}${String(i % 1_000_000).padStart(6, '0')}`;
 }
 
-const metricsText = (): Promise<string> => fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text());
-const serviceCpuSeconds = async (): Promise<number> => Number(/^hub_datasets_api_process_cpu_seconds_total (\S+)$/m.exec(await metricsText())?.[1] ?? NaN);
+const metricsOf = (port: number): Promise<string> => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+/** One Prometheus sample of every instance. */
+const samples = async (name: string): Promise<number[]> =>
+  Promise.all(PORTS.map(async (port) => Number(new RegExp(`^hub_datasets_api_${name} (\\S+)$`, 'm').exec(await metricsOf(port))?.[1] ?? NaN)));
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+/** CPU seconds of all service instances together. */
+const serviceCpuSeconds = async (): Promise<number> => sum(await samples('process_cpu_seconds_total'));
 
 /** CPU seconds (user + system) of the PostgreSQL backends serving the bench database (same host). */
 async function postgresCpuSeconds(db: ReturnType<typeof createDb>): Promise<number> {
@@ -96,10 +104,18 @@ async function postgresCpuSeconds(db: ReturnType<typeof createDb>): Promise<numb
   return ticks / 100;
 }
 
+/** The services' event-loop delay (prom-client's monitorEventLoopDelay, reset at every scrape): worst max and p99 in ms. */
+async function eventLoopDelayMs(): Promise<{ max: number; p99: number }> {
+  const ms = async (name: string): Promise<number> => Math.round(Math.max(...(await samples(name))) * 1000);
+  return { max: await ms('nodejs_eventloop_lag_max_seconds'), p99: await ms('nodejs_eventloop_lag_p99_seconds') };
+}
+
 async function run(title: string, rate: number, path: () => string, apiKey: string, db?: ReturnType<typeof createDb>) {
+  await eventLoopDelayMs(); // resets the service's event-loop delay histogram
   const cpu0 = await serviceCpuSeconds();
   const pg0 = db ? await postgresCpuSeconds(db) : NaN;
   const driver0 = process.cpuUsage();
+  const startedAtEpochMs = Date.now();
   // Open loop at a steady arrival rate, latency from each request's scheduled send (@hub/testing/open-loop;
   // autocannon's overallRate sent each second's budget as a burst — see BENCHMARK.md, session 5).
   const result = await openLoop({
@@ -107,12 +123,14 @@ async function run(title: string, rate: number, path: () => string, apiKey: stri
     rate,
     seconds: SECONDS,
     headers: { authorization: `Bearer ${apiKey}` },
-    request: () => ({ path: path() }),
+    // Round-robin over the instances (an absolute URL overrides the base).
+    request: (i) => ({ path: `http://127.0.0.1:${PORTS[i % INSTANCES] ?? PORT}${path()}` }),
   });
   const driver = process.cpuUsage(driver0);
+  const loop = await eventLoopDelayMs();
   const cpu1 = await serviceCpuSeconds();
   const pg1 = db ? await postgresCpuSeconds(db) : NaN;
-  const rss = await metricsText().then((t) => /hub_datasets_api_process_resident_memory_bytes (\d+)/.exec(t)?.[1]);
+  const rss = await samples('process_resident_memory_bytes');
   const line = {
     scenario: title,
     targetRps: rate,
@@ -130,8 +148,15 @@ async function run(title: string, rate: number, path: () => string, apiKey: stri
     sentToAnswerP99ms: result.serviceTimeMs.p99,
     driverMaxLagMs: result.maxScheduleLagMs,
     // When the slowest requests were scheduled (ms into the scenario): a cluster is one stall.
+    startedAtEpochMs,
     slowestAtMs: result.slowest.map((x) => `${x.atMs}:${x.latencyMs}`).join(' '),
-    serviceRssMiB: rss ? Math.round(Number(rss) / 1048576) : null,
+    // How long the service's event loop was blocked at worst (a stall inside the service shows here).
+    serviceLoopDelayMaxMs: loop.max,
+    serviceLoopDelayP99Ms: loop.p99,
+    instances: INSTANCES,
+    // Resident memory of each instance (the largest) and of all together.
+    serviceRssMiB: Math.round(Math.max(...rss) / 1048576),
+    serviceRssTotalMiB: Math.round(sum(rss) / 1048576),
     // CPU cost per request, less sensitive to the shared host than latency: service process, and the
     // PostgreSQL backends of the bench database (pool connections that lived through the scenario).
     serviceCpuMsPerReq: Number((((cpu1 - cpu0) * 1000) / Math.max(1, result.sent)).toFixed(2)),
@@ -162,27 +187,36 @@ async function main(): Promise<void> {
   });
   // BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (node --cpu-prof).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...prof, SERVICE_MAIN], {
-    cwd: here,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl(),
-      HTTP_PORT: String(PORT),
-      KAFKA_BROKERS: endpoints.KAFKA_BROKERS ?? '127.0.0.1:9092',
-      SCHEMA_REGISTRY_URL: endpoints.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
-      CONSUMER_ENABLED: 'false',
-      LOG_LEVEL: 'warn',
-    },
-  });
+  // BENCH_SERVICE_NODE_ARGS="--trace-gc": extra node options for the service; with
+  // BENCH_SERVICE_STDOUT=<file> its stdout (where V8's traces go) is written there.
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const stdout = process.env.BENCH_SERVICE_STDOUT ? openSync(process.env.BENCH_SERVICE_STDOUT, 'w') : 'ignore';
+  console.log(JSON.stringify({ serviceSpawnedAtEpochMs: Date.now(), instances: INSTANCES }));
+  const children = PORTS.map((port) =>
+    spawn(process.execPath, [...prof, ...nodeArgs, SERVICE_MAIN], {
+      cwd: here,
+      stdio: ['ignore', stdout, 'inherit'],
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl(),
+        HTTP_PORT: String(port),
+        KAFKA_BROKERS: endpoints.KAFKA_BROKERS ?? '127.0.0.1:9092',
+        SCHEMA_REGISTRY_URL: endpoints.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+        CONSUMER_ENABLED: 'false',
+        LOG_LEVEL: 'warn',
+      },
+    }),
+  );
   try {
     // Up to 60 s: on the shared 2-core host, loading the service's modules alone can take over 10 s.
-    let healthy = false;
-    for (let i = 0; i < 600 && !healthy; i++) {
-      healthy = await fetch(`http://127.0.0.1:${PORT}/healthz`).then((r) => r.ok, () => false);
-      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    for (const port of PORTS) {
+      let healthy = false;
+      for (let i = 0; i < 600 && !healthy; i++) {
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (!healthy) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!healthy) throw new Error(`the service did not answer /healthz on port ${port} within 60 s`);
     }
-    if (!healthy) throw new Error(`the service did not answer /healthz on port ${PORT} within 60 s`);
     const rnd = (): number => 1 + Math.floor(Math.random() * N);
     await run('warm-up', 200, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey);
     const lookup = await run('lookup by personal number', LOOKUP_RPS, () => `/citizens/by-identifier/${pidOf(rnd())}`, apiKey, db);
@@ -194,9 +228,13 @@ async function main(): Promise<void> {
     const logged = (await db('access_log').count({ n: '*' }).first()) as { n: string };
     console.log(JSON.stringify({ dataset: N, accessLogRows: Number(logged.n), lookupP99Target: 20, lookupOk: lookup.p99ms <= 20, searchP99Target: 100, searchOk: search.p99ms <= 100 }));
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await Promise.all(
+      children.map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
     await db.destroy();
   }
 }

@@ -25,6 +25,11 @@ export interface ObservationHandlerDeps {
   /** Test seam: runs inside the transaction after every write, before COMMIT. */
   readonly beforeCommit?: (batch: ConsumedBatch<Observation>) => Promise<void>;
   /**
+   * Runs after a batch that consolidated at least one observation has committed (its outbox rows are
+   * visible now): the service wakes its outbox relay, so golden records do not wait for its next poll.
+   */
+  readonly afterCommit?: () => void;
+  /**
    * Resolve the batch as a set (prefetch, resolve in memory, bulk writes; the default) or with a
    * statement per read and write (the reference the set-based path is tested against).
    */
@@ -108,6 +113,7 @@ export function createObservationHandler(
       await deps.beforeCommit?.(batch);
     });
     for (const [result, n] of counts) deps.metrics.observations.inc({ entity: type, result }, n);
+    if ([...counts.keys()].some((result) => result !== 'duplicate' && result !== 'dead_lettered')) deps.afterCommit?.();
     for (const m of batch.messages) deadLettered.delete(`${m.topic}/${m.partition}/${m.offset}`);
     const seconds = stop();
     deps.logger.debug(

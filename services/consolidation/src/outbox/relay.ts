@@ -43,6 +43,8 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Rows were committed since the current pass began: look again before sleeping. */
+  private nudged = false;
   private readonly fields: Record<EntityType, string[]>;
   private lastError: string | undefined;
 
@@ -67,6 +69,15 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+  }
+
+  /**
+   * New outbox rows were committed (by this process): publish them now instead of at the next poll.
+   * Rows committed by other instances are still found by polling (`pollMs`).
+   */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
   }
 
   health(): { ok: boolean; lastError?: string } {
@@ -150,6 +161,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       let sent = 0;
+      this.nudged = false;
       try {
         sent = await this.relayOnce();
         this.lastError = undefined;
@@ -159,14 +171,19 @@ export class OutboxRelay {
         this.lastError = errorMessage(e);
         this.opts.logger.error({ err: this.lastError }, 'outbox_relay_failed');
       }
-      if (sent === 0 && this.running) {
+      // After a failure, wait (a nudge does not shorten the back-off); otherwise sleep until the
+      // next poll unless rows were committed meanwhile.
+      if (this.running && (this.lastError !== undefined || (sent === 0 && !this.nudged))) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.lastError ? 2000 : (this.opts.pollMs ?? 200));
+          const failed = this.lastError !== undefined;
+          const t = setTimeout(resolve, failed ? 2000 : (this.opts.pollMs ?? 200));
           this.wake = () => {
+            if (failed && this.running) return;
             clearTimeout(t);
             resolve();
           };
         });
+        this.wake = undefined;
       }
     }
   }
