@@ -5,11 +5,17 @@
  * when each was sent, its status and its acknowledgement time to a JSON file. Prints counts only.
  *
  *   node --import tsx bench/src/freshness-driver.ts --url U --key K --rate 500 --seconds 30
- *        --tag T --first 0 --out FILE
+ *        --tag T --first 0 --out FILE [--warmup 5]
+ *
+ * `--warmup S`: first S seconds at the same rate with other records (serials from
+ * STEADY_WARMUP_BASE), not written to the arrays: the chain is measured in its steady state, after
+ * the JIT, the connection pools and the consumers have warmed up to the rate (the first seconds of a
+ * cold chain took 2–9 s per record on a 2-core machine, session 6). The schedule does not pause
+ * between the two.
  */
 import { Agent, request } from 'node:http';
 import { writeFileSync } from 'node:fs';
-import { citizenRecord, epochMs, type DriverResult } from './freshness.js';
+import { STEADY_WARMUP_BASE, citizenRecord, epochMs, type DriverResult } from './freshness.js';
 
 function opt(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +31,8 @@ const TAG = opt('tag');
 const FIRST = Number(opt('first'));
 const OUT = opt('out');
 const N = Math.round(RATE * SECONDS);
+const WARMUP_S = process.argv.includes('--warmup') ? Number(opt('warmup')) : 0;
+const W = Math.round(RATE * WARMUP_S);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 const sentAt = new Array<number>(N).fill(NaN);
@@ -33,12 +41,45 @@ const ackMs = new Array<number>(N).fill(NaN);
 const errors: Record<string, number> = {};
 let answered = 0;
 let maxLag = 0;
+const warm = { answered: 0, accepted: 0 };
 
-function send(i: number): void {
+/** The k-th send of the schedule: warm-up records first, then the measured ones. */
+function send(k: number): void {
   const t = epochMs();
+  if (k < W) {
+    warmUp(JSON.stringify(citizenRecord(STEADY_WARMUP_BASE + k, TAG, new Date(t).toISOString())), true);
+    return;
+  }
+  const i = k - W;
   const body = JSON.stringify(citizenRecord(FIRST + i, TAG, new Date(t).toISOString()));
   sentAt[i] = t;
   post(i, t, body, true);
+}
+
+const headersFor = (body: string) => ({
+  'content-type': 'application/json',
+  'content-length': Buffer.byteLength(body),
+  'x-api-key': KEY,
+});
+
+/** A warm-up record: only whether it was accepted is kept. */
+function warmUp(body: string, retry: boolean): void {
+  const req = request(URL_, { method: 'POST', agent, headers: headersFor(body) }, (res) => {
+    res.resume();
+    res.once('end', () => {
+      if (res.statusCode === 200) warm.accepted++;
+      warm.answered++;
+    });
+  });
+  req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
+  req.once('error', (e: NodeJS.ErrnoException) => {
+    if (retry && req.reusedSocket && e.code === 'ECONNRESET') {
+      warmUp(body, false);
+      return;
+    }
+    warm.answered++;
+  });
+  req.end(body);
 }
 
 /**
@@ -48,27 +89,15 @@ function send(i: number): void {
  * repeat would be dropped by consolidation). Its send time stays the first attempt's.
  */
 function post(i: number, t: number, body: string, retry: boolean): void {
-  const req = request(
-    URL_,
-    {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'x-api-key': KEY,
-      },
-    },
-    (res) => {
-      res.resume();
-      res.once('end', () => {
-        status[i] = res.statusCode ?? 0;
-        ackMs[i] = epochMs() - t;
-        if (status[i] !== 200) errors[`HTTP ${status[i]}`] = (errors[`HTTP ${status[i]}`] ?? 0) + 1;
-        answered++;
-      });
-    },
-  );
+  const req = request(URL_, { method: 'POST', agent, headers: headersFor(body) }, (res) => {
+    res.resume();
+    res.once('end', () => {
+      status[i] = res.statusCode ?? 0;
+      ackMs[i] = epochMs() - t;
+      if (status[i] !== 200) errors[`HTTP ${status[i]}`] = (errors[`HTTP ${status[i]}`] ?? 0) + 1;
+      answered++;
+    });
+  });
   req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
   req.once('error', (e: NodeJS.ErrnoException) => {
     if (retry && req.reusedSocket && e.code === 'ECONNRESET') {
@@ -83,22 +112,24 @@ function post(i: number, t: number, body: string, retry: boolean): void {
 
 async function main(): Promise<void> {
   const t0 = performance.now() + 20;
+  const total = W + N;
   let next = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
-      const due = Math.min(N, Math.floor(((now - t0) * RATE) / 1000) + 1);
+      const due = Math.min(total, Math.floor(((now - t0) * RATE) / 1000) + 1);
       for (; next < due; next++) {
-        maxLag = Math.max(maxLag, now - (t0 + (next * 1000) / RATE));
+        if (next >= W) maxLag = Math.max(maxLag, now - (t0 + (next * 1000) / RATE));
         send(next);
       }
-      if (next >= N) resolve();
+      if (next >= total) resolve();
       else setTimeout(tick, Math.max(0, t0 + (next * 1000) / RATE - performance.now()));
     };
     setTimeout(tick, 20);
   });
   const until = performance.now() + 90_000;
-  while (answered < N && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
+  while ((answered < N || warm.answered < W) && performance.now() < until)
+    await new Promise((r) => setTimeout(r, 50));
   const first = sentAt[0] ?? NaN;
   const last = sentAt[N - 1] ?? NaN;
   const result: DriverResult = {
@@ -110,11 +141,12 @@ async function main(): Promise<void> {
     errors,
     achievedRate: N > 1 ? ((N - 1) / (last - first)) * 1000 : NaN,
     maxScheduleLagMs: maxLag,
+    ...(W > 0 ? { warmup: { seconds: WARMUP_S, sent: W, accepted: warm.accepted } } : {}),
   };
   writeFileSync(OUT, JSON.stringify(result));
   const ok = status.filter((s) => s === 200).length;
   process.stdout.write(
-    `driver: ${N} sent at ${result.achievedRate.toFixed(0)}/s, ${ok} accepted, ${N - answered} unanswered, max schedule lag ${maxLag.toFixed(0)} ms\n`,
+    `driver: ${W > 0 ? `${W} warm-up records (${warm.accepted} accepted), then ` : ''}${N} sent at ${result.achievedRate.toFixed(0)}/s, ${ok} accepted, ${N - answered} unanswered, max schedule lag ${maxLag.toFixed(0)} ms\n`,
   );
   agent.destroy();
 }

@@ -10,6 +10,8 @@ import { centurySexDigitFor, parsePersonalId, type Sex } from '@hub/vn';
 
 /** Serials from here on are warm-up records, never counted. */
 export const WARMUP_BASE = 900_000;
+/** Serials of the records sent at the measured rate before the measured ones (not counted). */
+export const STEADY_WARMUP_BASE = 500_000;
 
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Ma', 'Nông', 'Bàn', 'Hầu', 'Đỗ', 'Lý', 'Triệu'];
 const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Thu', 'Quang', 'Ngọc', 'Hữu', 'Xuân', 'Thanh'];
@@ -86,6 +88,8 @@ export interface DriverResult {
   errors: Record<string, number>;
   /** Achieved rate: records / (last send − first send). */
   achievedRate: number;
+  /** Records sent at the same rate just before the measured ones (`--warmup` seconds), not in the arrays above. */
+  warmup?: { seconds: number; sent: number; accepted: number };
   /** Largest gap, ms, between the scheduled and the actual send of a record. */
   maxScheduleLagMs: number;
 }

@@ -25,6 +25,7 @@
  *          --only kafka,pg,debezium,hub,handler,freshness --timeout MS (600000 per path) --out FILE
  *          --fresh-rate N (500 records/s) --fresh-seconds N (30 quick, 60 otherwise)
  *          --fresh-drain N (300: seconds to wait, after the last send, for every record to show)
+ *          --fresh-warmup N (5: seconds at the same rate before the measured records, not counted)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -79,6 +80,8 @@ const ONLY = new Set((opt('only') ?? 'kafka,pg,debezium,hub,handler,freshness').
 const TIMEOUT_MS = Number(opt('timeout') ?? 600_000);
 const FRESH_RATE = Number(opt('fresh-rate') ?? 500);
 const FRESH_SECONDS = Number(opt('fresh-seconds') ?? (QUICK ? 30 : 60));
+/** Seconds at the same rate before the measured records (not counted): the steady state is measured. */
+const FRESH_WARMUP_S = Number(opt('fresh-warmup') ?? 5);
 const FRESH_DRAIN_S = Number(opt('fresh-drain') ?? 300);
 /** The freshness target of issue 10: p99 source commit → visible in the datasets API. */
 const FRESH_TARGET_P99_MS = 2_000;
@@ -1232,6 +1235,8 @@ async function freshnessPath(ctx: RunCtx): Promise<FreshRun> {
         '0',
         '--out',
         driverOut,
+        '--warmup',
+        String(FRESH_WARMUP_S),
       ],
       { logFile: logs.driver },
     );
@@ -1243,7 +1248,8 @@ async function freshnessPath(ctx: RunCtx): Promise<FreshRun> {
     const accepted = d.status.filter((s) => s === 200).length;
     const lastSent = Math.max(...d.sentAt.filter(Number.isFinite));
     const drainUntil = lastSent + FRESH_DRAIN_S * 1000;
-    const measuredSeen = () => reader.seen.size - warm.size;
+    // The warm-up records sent at the rate become visible too; they are not measured.
+    const measuredSeen = () => reader.seen.size - warm.size - (d.warmup?.accepted ?? 0);
     let nextNote = epochMs() + 15_000;
     while (measuredSeen() < accepted && epochMs() < drainUntil) {
       if (Object.values(procs).some((p) => p.child.exitCode !== null || p.child.signalCode !== null))
@@ -1568,7 +1574,8 @@ function freshnessMarkdown(loads: string[]): string {
   const p99 = spread(runs.map((r) => r.fresh.p99));
   const met = p99.med <= FRESH_TARGET_P99_MS;
   const lost = sum((r) => r.missing) + sum((r) => r.rejected);
-  const n = FRESH_RATE * FRESH_SECONDS;
+  // CPU is counted from the first warm-up send: per record of everything sent at the rate.
+  const n = FRESH_RATE * (FRESH_SECONDS + FRESH_WARMUP_S);
   const figures = FRESH_FIGURES.map(([k, f]) => {
     const s = spread(runs.map(f));
     return `| ${k} | ${fmt(s.med)} | ${fmt(s.min)} – ${fmt(s.max)} |`;
@@ -1604,7 +1611,7 @@ function freshnessMarkdown(loads: string[]): string {
   log(`\n${table}\n\n${procTable}`);
   return `<!-- freshness:begin -->
 Measured ${new Date().toISOString().slice(0, 16)}Z: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, Kafka ${settings.kafkaVersion} (KRaft, single node), Apicurio Registry ${settings.apicurioVersion}.
-Single canonical citizens POSTed to http-ingest at ${fmt(FRESH_RATE)} records/s for ${FRESH_SECONDS} s (${fmt(n)} records, each a new person with its own valid personal number) per run, ${runs.length} run(s)${runs.length === 1 ? ' — **N=1: min = max = median; not a measurement to quote**' : ', each figure the median with min – max over runs'}; observations topic ${PARTITIONS} partitions, master topics 3, ${BATCH} messages per batch in both consumers; drain bound ${FRESH_DRAIN_S} s.
+Single canonical citizens POSTed to http-ingest at ${fmt(FRESH_RATE)} records/s for ${FRESH_SECONDS} s (${fmt(FRESH_RATE * FRESH_SECONDS)} records, each a new person with its own valid personal number) per run, after ${FRESH_WARMUP_S} s at the same rate that are not measured (${fmt(FRESH_RATE * FRESH_WARMUP_S)} other records; CPU per record counts them too), ${runs.length} run(s)${runs.length === 1 ? ' — **N=1: min = max = median; not a measurement to quote**' : ', each figure the median with min – max over runs'}; observations topic ${PARTITIONS} partitions, master topics 3, ${BATCH} messages per batch in both consumers; drain bound ${FRESH_DRAIN_S} s.
 Load average (1/5/15 min, from /proc/loadavg) — ${loads.join('; ')}.
 
 ${table}

@@ -113,7 +113,8 @@ export function createObservationHandler(
       await deps.beforeCommit?.(batch);
     });
     for (const [result, n] of counts) deps.metrics.observations.inc({ entity: type, result }, n);
-    if ([...counts.keys()].some((result) => result !== 'duplicate' && result !== 'dead_lettered')) deps.afterCommit?.();
+    if ([...counts.keys()].some((result) => result !== 'duplicate' && result !== 'dead_lettered'))
+      deps.afterCommit?.();
     for (const m of batch.messages) deadLettered.delete(`${m.topic}/${m.partition}/${m.offset}`);
     const seconds = stop();
     deps.logger.debug(
