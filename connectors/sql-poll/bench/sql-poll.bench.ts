@@ -8,6 +8,8 @@
  * Options: --rows N (default 50000) --batch N (2000) --partitions N (6). Needs `npm run infra:up`.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { loadSettings, readEndpoints } from '@hub/infra-local';
 import {
@@ -34,7 +36,8 @@ const BATCH = arg('batch', 2_000);
 const PARTITIONS = arg('partitions', 6);
 const DEADLINE_MS = 300_000;
 
-const endpoints = readEndpoints(loadSettings());
+const settings = loadSettings();
+const endpoints = readEndpoints(settings);
 if (!endpoints) throw new Error('no .infra/endpoints.json: run `npm run infra:up` first');
 const tag = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const table = `test_bench_citizens_${tag}`;
@@ -85,6 +88,22 @@ const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const cpuPerRow = (from: NodeJS.CpuUsage, n: number) => {
   const c = process.cpuUsage(from);
   return ((c.user + c.system) / n).toFixed(0);
+};
+
+/** CPU seconds (user + system) of the local broker so far, from /proc; undefined if not readable. */
+const brokerCpuSeconds = (): number | undefined => {
+  try {
+    const pid = readFileSync(join(settings.runDir, 'pids', 'kafka.pid'), 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+};
+const brokerPerRow = (from: number | undefined, n: number): string => {
+  const now = brokerCpuSeconds();
+  return from === undefined || now === undefined ? '?' : ((now - from) * 1e6 / n).toFixed(0);
 };
 
 async function main(): Promise<void> {
@@ -193,10 +212,12 @@ async function main(): Promise<void> {
     await sink.start();
     await sink.publish(good.slice(0, 10)); // warm-up: schema ids, metadata
     c0 = process.cpuUsage();
+    let b0 = brokerCpuSeconds();
     t0 = performance.now();
     for (let i = 0; i < good.length; i += BATCH) await sink.publish(good.slice(i, i + BATCH));
     const busMs = performance.now() - t0;
     const busCpu = cpuPerRow(c0, good.length);
+    const busBroker = brokerPerRow(b0, good.length);
     await sink.stop();
 
     // 4. end to end
@@ -218,11 +239,13 @@ async function main(): Promise<void> {
     );
     await connector.start();
     c0 = process.cpuUsage();
+    b0 = brokerCpuSeconds();
     t0 = performance.now();
     while ((connector.status.snapshot().recordsPublished ?? 0) < ROWS)
       await new Promise((r) => setTimeout(r, 5));
     const e2eMs = performance.now() - t0;
     const e2eCpu = cpuPerRow(c0, ROWS);
+    const e2eBroker = brokerPerRow(b0, ROWS);
     await connector.stop();
 
     const lines = [
@@ -231,12 +254,12 @@ async function main(): Promise<void> {
         .join(' ')}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
       `${ROWS} rows of ${avgRow} bytes in PostgreSQL (observation JSON ≈ ${msgBytes} bytes), batch ${BATCH}, ${PARTITIONS} partitions, acks=all`,
       '',
-      '| stage | rows/s | seconds | connector CPU µs/row |',
-      '|---|---:|---:|---:|',
-      `| source query alone (keyset reads) | ${rate(ROWS, sourceMs)} | ${(sourceMs / 1000).toFixed(2)} | ${sourceCpu} |`,
-      `| mapping alone (@hub/vn normalisers) | ${rate(ROWS, mapMs)} | ${(mapMs / 1000).toFixed(2)} | ${mapCpu} |`,
-      `| bus alone (Avro + Kafka, acks=all) | ${rate(good.length, busMs)} | ${(busMs / 1000).toFixed(2)} | ${busCpu} |`,
-      `| **sql-poll end to end** (read → map → publish → commit) | **${rate(ROWS, e2eMs)}** | ${(e2eMs / 1000).toFixed(2)} | ${e2eCpu} |`,
+      '| stage | rows/s | seconds | connector CPU µs/row | broker CPU µs/row |',
+      '|---|---:|---:|---:|---:|',
+      `| source query alone (keyset reads) | ${rate(ROWS, sourceMs)} | ${(sourceMs / 1000).toFixed(2)} | ${sourceCpu} | — |`,
+      `| mapping alone (@hub/vn normalisers) | ${rate(ROWS, mapMs)} | ${(mapMs / 1000).toFixed(2)} | ${mapCpu} | — |`,
+      `| bus alone (Avro + Kafka, acks=all) | ${rate(good.length, busMs)} | ${(busMs / 1000).toFixed(2)} | ${busCpu} | ${busBroker} |`,
+      `| **sql-poll end to end** (read → map → publish → commit) | **${rate(ROWS, e2eMs)}** | ${(e2eMs / 1000).toFixed(2)} | ${e2eCpu} | ${e2eBroker} |`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { commaList } from '@hub/config';
-import { createKafkaClient, ensureTopics, probeKafka, SchemaRegistry, type KafkaClient } from '@hub/kafka';
+import {
+  createKafkaClient,
+  ensureTopics,
+  KAFKA_COMPRESSIONS,
+  probeKafka,
+  SchemaRegistry,
+  type KafkaClient,
+} from '@hub/kafka';
 import type { Logger } from '@hub/log';
 import { errorMessage } from '@hub/errors';
 import { createConnectorDb, ensureDatabase, type Db } from './db/connection.js';
@@ -20,6 +27,8 @@ export const STATUS_TOPIC = 'hub.connector-status';
 /** Environment every connector process reads (its own keys come on top). */
 export const RuntimeEnvShape = {
   KAFKA_BROKERS: z.string().min(1).transform(commaList),
+  /** Compression of the observation batches sent to Kafka (gzip: far less broker CPU per record). */
+  KAFKA_COMPRESSION: z.enum(KAFKA_COMPRESSIONS).default('gzip'),
   SCHEMA_REGISTRY_URL: z.string().url(),
   /** The connectors' own database (cursors, known keys, file ledger, idempotency keys). */
   CONNECTOR_DATABASE_URL: z.string().url(),
@@ -149,7 +158,12 @@ export async function ensureDeadLetterTopics(
 }
 
 export function createRuntimeDeps(env: RuntimeEnv, logger: Logger, clientId: string): RuntimeDeps {
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId, logger });
+  const kafka = createKafkaClient({
+    brokers: env.KAFKA_BROKERS,
+    clientId,
+    logger,
+    compression: env.KAFKA_COMPRESSION,
+  });
   const registry = new SchemaRegistry(env.SCHEMA_REGISTRY_URL);
   const db = createConnectorDb(env.CONNECTOR_DATABASE_URL);
   return {

@@ -1,3 +1,6 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DependencyUnavailableError, ValidationError } from '@hub/errors';
@@ -165,6 +168,64 @@ describe('bus against the real broker and registry', () => {
     expect(got.map((g) => g.value)).toEqual([ping(1), ping(2, 'hai'), ping(3)]);
     expect(got.every((g) => g.schemaId === schemaId)).toBe(true);
     expect(got.map((g) => g.key)).toEqual(['k-1', 'k-2', 'k-3']);
+  });
+
+  it('compresses record batches with gzip by default (the broker stores far fewer bytes) and readers get the values back', async () => {
+    // The broker's own log segments tell what it stored: the launcher's data directory (the same
+    // one the global setup started the broker with).
+    const dataDir = join(
+      process.env.HUB_INFRA_DIR ?? resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', '.infra'),
+      'kafka',
+      'data',
+    );
+    const storedBytes = (topic: string): number => {
+      const dir = join(dataDir, `${topic}-0`);
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.log'))
+        .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+    };
+    // ~1 KB values that repeat as department records do (the same words in every row).
+    const values = Array.from({ length: 300 }, (_, n) =>
+      ping(n, `Xã Trung Môn, huyện Yên Sơn, tỉnh Tuyên Quang; hồ sơ số ${n}. `.repeat(14)),
+    );
+    const sendAll = async (client: KafkaClient, topic: string) => {
+      const publisher = new Publisher({
+        kafka: client,
+        registry,
+        outputs: { ping: { topic, schema: PingV1 } },
+        registerSchemas: true,
+      });
+      await publisher.start();
+      try {
+        const results = await publisher.publishBatch(
+          'ping',
+          values.map((v) => ({ key: `k-${v.n}`, value: v })),
+        );
+        expect(results.every((r) => r.ok)).toBe(true);
+        return publisher.codec('ping');
+      } finally {
+        await publisher.stop();
+      }
+    };
+    const plain = createKafkaClient({
+      brokers: endpoints.KAFKA_BROKERS.split(','),
+      clientId: 'bus-int-test-plain',
+      compression: 'none',
+    });
+    expect(kafka.compression).toBe('gzip');
+    const gzTopic = await newTopic('gzip');
+    const plainTopic = await newTopic('plain');
+    const codec = await sendAll(kafka, gzTopic);
+    await sendAll(plain, plainTopic);
+
+    const gz = storedBytes(gzTopic);
+    const uncompressed = storedBytes(plainTopic);
+    expect(uncompressed).toBeGreaterThan(300 * 1000);
+    expect(gz).toBeLessThan(uncompressed / 5);
+
+    const raw = await readRaw(gzTopic, values.length);
+    const decoded = raw.map((m) => codec.decodeIfSameSchema(m.value)?.value as Ping);
+    expect(decoded.sort((a, b) => a.n - b.n)).toEqual(values);
   });
 
   it('refuses to publish a value that does not fit the schema, naming the field, and still sends the good ones', async () => {

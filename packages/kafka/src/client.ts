@@ -7,7 +7,18 @@ export interface KafkaClientOptions {
   readonly logger?: Logger;
   /** How long a connection attempt may take before it counts as failed. */
   readonly connectionTimeoutMs?: number;
+  /** Compression of the record batches this client's publishers send; gzip unless set. */
+  readonly compression?: KafkaCompression;
 }
+
+/**
+ * How publishers compress record batches. `gzip` (the default) is the one codec kafkajs and every
+ * Kafka client read without plug-ins; on the hub's ~1 KB observations it cut the broker's CPU per
+ * record by about 80 % (connectors/BENCHMARK.md, session 7). `none` for a broker or reader that
+ * must not see compressed batches.
+ */
+export const KAFKA_COMPRESSIONS = ['gzip', 'none'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
 /** The hub's handle on a Kafka cluster. Only this package knows it is kafkajs underneath. */
 export interface KafkaClient {
@@ -15,6 +26,7 @@ export interface KafkaClient {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logger: Logger | undefined;
+  readonly compression: KafkaCompression;
 }
 
 function kafkaLogCreator(logger: Logger | undefined) {
@@ -39,7 +51,13 @@ export function createKafkaClient(opts: KafkaClientOptions): KafkaClient {
     logLevel: opts.logger ? logLevel.WARN : logLevel.NOTHING,
     logCreator: kafkaLogCreator(opts.logger),
   };
-  return { raw: new Kafka(config), brokers: opts.brokers, clientId: opts.clientId, logger: opts.logger };
+  return {
+    raw: new Kafka(config),
+    brokers: opts.brokers,
+    clientId: opts.clientId,
+    logger: opts.logger,
+    compression: opts.compression ?? 'gzip',
+  };
 }
 
 /**

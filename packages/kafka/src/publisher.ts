@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Producer, RecordMetadata } from 'kafkajs';
+import { CompressionTypes, type Producer, type RecordMetadata } from 'kafkajs';
 import { DependencyUnavailableError, ValidationError, errorMessage } from '@hub/errors';
 import type { KafkaClient } from './client.js';
 import type { Logger } from '@hub/log';
@@ -54,6 +54,8 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
   private readonly codecs = new Map<keyof O, AvroCodec>();
   private connected = false;
   private stopRequested = false;
+  /** Record batches are compressed as the client says (gzip by default: the broker's CPU per record). */
+  private readonly compression: CompressionTypes;
 
   constructor(private readonly opts: CreatePublisherOptions<O>) {
     this.producer = opts.kafka.raw.producer({
@@ -65,6 +67,7 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
       // bound the wait themselves (HTTP request timeouts, poll intervals).
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 10_000 },
     });
+    this.compression = opts.kafka.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     for (const [name, def] of Object.entries(opts.outputs)) {
       this.codecs.set(name, new AvroCodec(opts.registry, def.subject ?? `${def.topic}-value`, def.schema));
     }
@@ -166,7 +169,7 @@ export class Publisher<O extends Record<string, OutputDefinition>> {
     const out: RecordMetadata[] = [];
     for (const chunk of chunkBySize(messages, this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
       try {
-        out.push(...(await this.producer.send({ topic, acks: -1, messages: chunk })));
+        out.push(...(await this.producer.send({ topic, acks: -1, compression: this.compression, messages: chunk })));
       } catch (cause) {
         throw new DependencyUnavailableError(
           'kafka',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commaList, loadConfig as load } from '@hub/config';
+import { KAFKA_COMPRESSIONS } from '@hub/kafka';
 
 const authorities = z.string().transform((s, ctx) => {
   try {
@@ -29,6 +30,8 @@ export const ConfigSchema = z
     MIGRATION_DATABASE_URL: z.string().url().optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).default(10),
     KAFKA_BROKERS: z.string().transform(commaList),
+    /** Compression of the golden-record batches the outbox relay publishes. */
+    KAFKA_COMPRESSION: z.enum(KAFKA_COMPRESSIONS).default('gzip'),
     SCHEMA_REGISTRY_URL: z.string().url(),
     KAFKA_CLIENT_ID: z.string().default('consolidation'),
     CONSUMER_GROUP: z.string().default('consolidation.observations'),

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
     logger,
+    compression: config.KAFKA_COMPRESSION,
   });
   const registry = new SchemaRegistry(config.SCHEMA_REGISTRY_URL);
   let fatal = (): void => undefined;
