@@ -40,7 +40,7 @@ import {
 } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { kafkaClasspath, loadSettings, readEndpoints } from '@hub/infra-local';
 import {
   AvroCodec,
@@ -86,7 +86,12 @@ const FRESH_DRAIN_S = Number(opt('fresh-drain') ?? 300);
 /** The freshness target of issue 10: p99 source commit → visible in the datasets API. */
 const FRESH_TARGET_P99_MS = 2_000;
 const settings = loadSettings();
-const OUT = opt('out') ?? join(settings.repoRoot, 'docs', 'benchmarks', 'side-by-side.md');
+// A relative --out is relative to where `npm run bench` was typed (INIT_CWD), not to bench/, where npm
+// runs this workspace's script.
+const OUT = resolve(
+  process.env.INIT_CWD ?? process.cwd(),
+  opt('out') ?? join(settings.repoRoot, 'docs', 'benchmarks', 'side-by-side.md'),
+);
 const CLK_TCK = 100; // Linux USER_HZ on x86-64
 const HUB_SURVIVORSHIP = JSON.stringify({
   identity: ['population', 'civil-status'],
