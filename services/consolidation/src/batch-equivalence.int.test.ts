@@ -13,7 +13,7 @@ import type { EntityType, Observation } from './domain/types.js';
 import { aCitizenObserved, address, day, yearOnly } from './fixtures.test-support.js';
 import { createTestDatabase } from './int-harness.test-support.js';
 import { mixedStream } from './stream.test-support.js';
-import { batchOf, handlerFor, TOPICS } from './handler.test-support.js';
+import { batchOf, handlerFor, TEST_MATCHING, TOPICS } from './handler.test-support.js';
 
 const offsets = new Map<string, number>();
 
@@ -84,17 +84,20 @@ afterAll(async () => {
 });
 
 describe('set-based batches give the same tables as statement-by-statement resolution', () => {
-  for (const [name, seed, sizes] of [
-    ['one observation per batch', 42, [1]],
-    ['small uneven batches', 42, [7, 3, 11]],
-    ['everything in large batches', 42, [500]],
-    ['another stream in mixed batches', 99, [64, 1, 13]],
+  for (const [name, seed, sizes, maxCandidates] of [
+    ['one observation per batch', 42, [1], 200],
+    ['small uneven batches', 42, [7, 3, 11], 200],
+    ['everything in large batches', 42, [500], 200],
+    ['another stream in mixed batches', 99, [64, 1, 13], 200],
+    // Blocks larger than the limit: which candidates each path reads (filtered by primary number).
+    ['capped candidates, two per key, in mixed batches', 7, [64, 1, 13], 2],
   ] as const) {
     it(name, async () => {
       const batches = mixedStream(seed, [...sizes]);
+      const matching = { ...TEST_MATCHING, maxCandidates };
       const [a, b] = [await freshDb(), await freshDb()];
-      await run(handlerFor(a, 'per-statement'), batches);
-      await run(handlerFor(b, 'batch'), batches);
+      await run(handlerFor(a, 'per-statement', matching), batches);
+      await run(handlerFor(b, 'batch', matching), batches);
       const [ref, got] = [await dump(a), await dump(b)];
       for (const table of Object.keys(ref))
         expect({ table, rows: got[table] }).toEqual({ table, rows: ref[table] });

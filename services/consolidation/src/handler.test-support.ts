@@ -25,14 +25,18 @@ export const TEST_MATCHING = {
 };
 
 /** The consumer's batch handler on `db`, with the equivalence test's configuration and master ids m000001, …. */
-export function handlerFor(db: Knex, mode: 'batch' | 'per-statement') {
+export function handlerFor(
+  db: Knex,
+  mode: 'batch' | 'per-statement',
+  matching: typeof TEST_MATCHING = TEST_MATCHING,
+) {
   let n = 0;
   return createObservationHandler({
     db,
     consolidator: new Consolidator({
       kinds: KINDS,
       authorities: TEST_AUTHORITIES,
-      matching: TEST_MATCHING,
+      matching,
       newId: () => `m${String(++n).padStart(6, '0')}`,
     }),
     kinds: KINDS,

@@ -141,28 +141,47 @@ export class BatchLoader {
 
   /**
    * Candidate source records of these blocking keys (not deleted), with their masters' status:
-   * the first `perKeyLimit` per key in (system, record id) order, so the first N of any union of
-   * keys is exact.
+   * per request, the first `perKeyLimit` of its key in (system, record id) order, so the first N of
+   * any union of keys is exact. A request with a primary-number filter (`primaryFilter`) counts only
+   * records of masters holding no primary number outside it — the ones the resolver would not skip —
+   * so a block full of other persons is not read (nor does it hide the few that could match).
    */
-  async candidates(type: EntityType, keys: readonly string[], perKeyLimit: number): Promise<void> {
-    const todo = [...new Set(keys)].filter((k) => !this.state.loadedBlocks.has(blockKey(type, k)));
+  async candidates(
+    type: EntityType,
+    requests: readonly { readonly key: string; readonly filter: string }[],
+    perKeyLimit: number,
+  ): Promise<void> {
+    const seen = new Set<string>();
+    const todo = requests.filter((r) => {
+      const id = `${r.key}\u0000${r.filter}`;
+      if (seen.has(id) || this.state.loadedBlocks.get(blockKey(type, r.key))?.has(r.filter)) return false;
+      seen.add(id);
+      return true;
+    });
     if (todo.length === 0) return;
     // One GIN probe per key, ranked per key; each record comes back once however many of the keys
     // it shares (by its row address within this statement), so its observation is sent and parsed
     // once. (A single `&&` probe for all keys is planned as a sequential scan without statistics.)
-    // No `entity_type` condition in SQL: blocking keys carry their dataset's prefix (cn/cg/cc
-    // citizens, bn/bc businesses), and without fresh statistics the planner would AND the GIN probe
-    // with a scan of the whole primary key for it (seconds per batch).
+    // No `entity_type` condition on source records: blocking keys carry their dataset's prefix
+    // (cn/cg/cc citizens, bn/bc businesses), and without fresh statistics the planner would AND the
+    // GIN probe with a scan of the whole primary key for it (seconds per batch). The filter is a
+    // count, not `not exists`: under the `or`, the planner would hash every primary alias of the
+    // dataset once per key (a full scan growing with the province); the count probes the aliases of
+    // each candidate's master by index (`identifier_aliases_master_idx`).
     const res: unknown = await this.trx.raw(
       `select s.*, m.status as master_status from source_records s
        left join ${MASTER_TABLE[type]} m on m.master_id = s.master_id
        where s.ctid = any(array(
-         select distinct l.ctid from unnest(?::text[]) as k(key)
+         select distinct l.ctid from unnest(?::text[], ?::text[]) as k(key, filter)
          cross join lateral (
            select c.ctid from source_records c
            where not c.deleted and c.blocking_keys @> array[k.key]
+             and (k.filter = '' or (
+               select count(*) from identifier_aliases a
+               where a.entity_type = ? and a.master_id = c.master_id and a.is_primary
+                 and a.value <> all(string_to_array(k.filter, chr(31)))) = 0)
            order by c.source_system, c.source_record_id limit ?) l))`,
-      [todo, perKeyLimit],
+      [todo.map((r) => r.key), todo.map((r) => r.filter), type, perKeyLimit],
     );
     const rows = rowsOf<SourceDbRow & { master_status: MasterStatus | null }>(res).filter(
       (r) => r.entity_type === type,
@@ -173,7 +192,12 @@ export class BatchLoader {
       if (r.master_status !== null && this.state.statusOf(type, r.master_id) === undefined)
         this.state.knownStatus.set(masterKey(type, r.master_id), r.master_status);
     await this.statuses(type, distinct(rows.map((r) => r.master_id)));
-    for (const k of todo) this.state.loadedBlocks.add(blockKey(type, k));
+    for (const r of todo) {
+      const b = blockKey(type, r.key);
+      const filters = this.state.loadedBlocks.get(b) ?? new Set<string>();
+      filters.add(r.filter);
+      this.state.loadedBlocks.set(b, filters);
+    }
   }
 
   /** Status of masters not loaded (no lock). */

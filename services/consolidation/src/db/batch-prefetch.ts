@@ -1,7 +1,7 @@
 import type { EntityKind } from '../domain/entity-kind.js';
 import type { EntityType, Identifier, Observation } from '../domain/types.js';
 import type { BatchLoader } from './batch-loader.js';
-import { aliasKey, blockKey, recordKey, type BatchState } from './batch-state.js';
+import { aliasKey, blockKey, primaryFilter, recordKey, type BatchState, type RecordEntry } from './batch-state.js';
 
 /**
  * Read, with a few set-based statements, what a batch's observations are likely to touch: their
@@ -32,13 +32,31 @@ export async function prefetchBatch(
   // matching, those an identifier places are checked against other masters (bridging); records
   // already stored never are (unless an earlier one of the batch changes that: read then).
   const fresh = observations.filter((_, i) => known[i] === undefined);
-  const unresolved = fresh.filter((o) =>
-    kind.identifiers(o).every((id) => !s.aliases.get(aliasKey(type, id.scheme, id.value))),
-  );
+  const hitsOf = (o: Observation) =>
+    kind.identifiers(o).flatMap((id) => {
+      const a = s.aliases.get(aliasKey(type, id.scheme, id.value));
+      return a ? [a] : [];
+    });
+  const unresolved = new Set(fresh.filter((o) => hitsOf(o).length === 0));
+  const placed = fresh.filter((o) => !unresolved.has(o));
+  // Each is read under the primary numbers the resolver will ask with (candidates of masters holding
+  // another number are skipped): a record's own, and for a placed one those its master holds.
+  const placedMasters = [...new Set(placed.flatMap((o) => hitsOf(o).map((a) => a.masterId)))];
+  if (kind.score) await load.aliasesOfMasters(type, placedMasters);
+  const primariesOf = (o: Observation): string[] => {
+    const own = kind.primary(o)?.value;
+    const held = unresolved.has(o)
+      ? []
+      : [...new Set(hitsOf(o).map((a) => a.masterId))].flatMap((m) =>
+          s.aliasesOf(type, m).filter((a) => a.primary).map((a) => a.value),
+        );
+    return own ? [own, ...held] : held;
+  };
+  const filters = new Map(fresh.map((o) => [o, primaryFilter(primariesOf(o))]));
   if (kind.score)
     await load.candidates(
       type,
-      fresh.flatMap((o) => kind.blockingKeys(o)),
+      fresh.flatMap((o) => kind.blockingKeys(o).map((key) => ({ key, filter: filters.get(o) ?? '' }))),
       maxCandidates + slack,
     );
   if (type !== 'dossier') await load.linksTo(type, ids);
@@ -49,32 +67,35 @@ export async function prefetchBatch(
     if (a) masters.add(a.masterId);
   }
   // Candidates: the primary-number check needs every candidate master's identifiers (read without a
-  // lock, as the resolver does); only the best-scoring one per observation is likely to be joined
-  // and recomputed, so only that one is locked and loaded in full.
-  const candidateMasters = new Set<string>();
-  const placed = new Set(fresh.filter((o) => !unresolved.includes(o)));
-  for (const o of kind.score ? placed : [])
-    for (const b of kind.blockingKeys(o))
-      for (const k of s.recordsByBlock.get(blockKey(type, b)) ?? []) {
-        const e = s.records.get(k);
-        if (e && !e.record.deleted) candidateMasters.add(e.record.masterId);
-      }
-  for (const o of kind.score ? unresolved : []) {
-    let best: { masterId: string; score: number } | undefined;
+  // lock, as the resolver does); only the best-scoring eligible one per unresolved observation is
+  // likely to be joined and recomputed, so only that one is locked and loaded in full.
+  const blockOf = (o: Observation): RecordEntry[] => {
     const seen = new Set<string>();
+    const out: RecordEntry[] = [];
     for (const b of kind.blockingKeys(o))
       for (const k of s.recordsByBlock.get(blockKey(type, b)) ?? []) {
         const e = s.records.get(k);
         if (!e || e.record.deleted || seen.has(k)) continue;
         seen.add(k);
-        candidateMasters.add(e.record.masterId);
-        const score = kind.score?.(o, e.record.observation).score ?? 0;
-        if (!best || score > best.score) best = { masterId: e.record.masterId, score };
+        out.push(e);
       }
+    return out;
+  };
+  const candidateMasters = new Set<string>();
+  for (const o of kind.score ? fresh : []) for (const e of blockOf(o)) candidateMasters.add(e.record.masterId);
+  await load.aliasesOfMasters(type, [...candidateMasters]);
+  for (const o of kind.score ? unresolved : []) {
+    const own = primariesOf(o);
+    let best: { masterId: string; score: number } | undefined;
+    for (const e of blockOf(o)) {
+      const m = e.record.masterId;
+      if (own.length > 0 && s.aliasesOf(type, m).some((a) => a.primary && !own.includes(a.value))) continue;
+      const score = kind.score?.(o, e.record.observation).score ?? 0;
+      if (!best || score > best.score) best = { masterId: m, score };
+    }
     if (best) masters.add(best.masterId);
   }
   await load.masters(type, [...masters]);
-  await load.aliasesOfMasters(type, [...candidateMasters]);
   // Masters waiting for one of these identifiers (their link gets resolved, they get recomputed).
   const linking = new Map<EntityType, string[]>();
   for (const l of s.links.values())

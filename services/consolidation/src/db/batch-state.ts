@@ -18,6 +18,13 @@ export const recordKey = (type: EntityType, system: string, recordId: string): s
 export const aliasKey = (type: EntityType, scheme: string, value: string): string =>
   `${type}\u0000${scheme}\u0000${value}`;
 export const blockKey = (type: EntityType, key: string): string => `${type}\u0000${key}`;
+
+/**
+ * A candidate read's primary-number filter as one text: '' reads every record of the block, else
+ * only records of masters holding no primary number outside these (sorted, unit-separated).
+ */
+export const primaryFilter = (primaries: readonly string[]): string =>
+  [...new Set(primaries)].sort().join('\u001f');
 export const linkKey = (fromType: EntityType, fromId: string, relation: string): string =>
   `${fromType}\u0000${fromId}\u0000${relation}`;
 
@@ -111,8 +118,11 @@ export class BatchState {
   readonly knownRecords = new Set<string>();
   readonly recordsByMaster = new Map<string, Set<string>>();
   readonly recordsByBlock = new Map<string, Set<string>>();
-  /** Blocking keys whose candidate rows were fetched. */
-  readonly loadedBlocks = new Set<string>();
+  /**
+   * Blocking keys whose candidate rows were fetched, each with the primary-number filters it was read
+   * under (`primaryFilter`; '' for the unfiltered read). Forgetting a key forgets every filter.
+   */
+  readonly loadedBlocks = new Map<string, Set<string>>();
 
   /** null: known absent (or deleted by this batch when the key is in `dirtyAliases`). */
   readonly aliases = new Map<string, AliasEntry | null>();

@@ -26,8 +26,10 @@ import { prefetchBatch } from './batch-prefetch.js';
 import {
   aliasKey,
   BatchState,
+  blockKey,
   linkKey,
   masterKey,
+  primaryFilter,
   recordKey,
   timelineKey,
   type MasterEntry,
@@ -206,18 +208,32 @@ export class BatchStore implements ConsolidationStore {
     return this.state.records.get(recordKey(type, system, recordId))?.record;
   }
 
-  async candidates(type: EntityType, keys: readonly string[], limit: number): Promise<SourceRecord[]> {
-    await this.load.candidates(type, keys, limit + this.slack);
+  async candidates(
+    type: EntityType,
+    keys: readonly string[],
+    limit: number,
+    primaries: readonly string[] = [],
+  ): Promise<SourceRecord[]> {
+    const filter = primaryFilter(primaries);
+    await this.load.candidates(
+      type,
+      keys.map((key) => ({ key, filter })),
+      limit + this.slack,
+    );
     const found = new Set<string>();
-    for (const k of keys)
-      for (const r of this.state.recordsByBlock.get(`${type}\u0000${k}`) ?? []) found.add(r);
+    for (const k of keys) for (const r of this.state.recordsByBlock.get(blockKey(type, k)) ?? []) found.add(r);
     const live = [...found].flatMap((k) => {
       const e = this.state.records.get(k);
       return e && !e.record.deleted ? [e.record] : [];
     });
-    await this.load.statuses(type, [...new Set(live.map((r) => r.masterId))]);
+    const masters = [...new Set(live.map((r) => r.masterId))];
+    await this.load.statuses(type, masters);
+    // Records other reads brought into the batch are filtered as the database filters them.
+    if (filter !== '') await this.load.aliasesOfMasters(type, masters);
+    const eligible = (m: string): boolean =>
+      filter === '' || !this.state.aliasesOf(type, m).some((a) => a.primary && !primaries.includes(a.value));
     return live
-      .filter((r) => this.state.statusOf(type, r.masterId) === 'ACTIVE')
+      .filter((r) => this.state.statusOf(type, r.masterId) === 'ACTIVE' && eligible(r.masterId))
       .sort(bySource)
       .slice(0, limit);
   }

@@ -181,7 +181,12 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     return row ? toSource(row) : undefined;
   }
 
-  async candidates(type: EntityType, keys: readonly string[], limit: number): Promise<SourceRecord[]> {
+  async candidates(
+    type: EntityType,
+    keys: readonly string[],
+    limit: number,
+    primaries: readonly string[] = [],
+  ): Promise<SourceRecord[]> {
     const rows = (await this.trx('source_records as s')
       .join(`${MASTER_TABLE[type]} as m`, 'm.master_id', 's.master_id')
       .select('s.*')
@@ -189,6 +194,16 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
       .where('m.status', 'ACTIVE')
       .where('s.deleted', false)
       .whereRaw('s.blocking_keys && ?::text[]', [[...keys]])
+      .modify((q) => {
+        // A count per candidate's master (by index), as the batch path reads it: `not exists` may be
+        // planned as a hash of every primary alias of the dataset.
+        if (primaries.length > 0)
+          q.whereRaw(
+            `(select count(*) from identifier_aliases a where a.entity_type = ? and a.master_id = s.master_id
+               and a.is_primary and a.value <> all(?::text[])) = 0`,
+            [type, [...primaries]],
+          );
+      })
       .orderBy(['s.source_system', 's.source_record_id'])
       .limit(limit)) as SourceDbRow[];
     return rows.map(toSource);

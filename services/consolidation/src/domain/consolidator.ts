@@ -373,9 +373,11 @@ export class Consolidator {
   ): Promise<[string, Scored][]> {
     if (!kind.score) return [];
     const score = kind.score.bind(kind);
-    const candidates = (await store.candidates(kind.type, keys, this.opts.matching.maxCandidates)).filter(
-      (c) => !excluded(c.masterId),
-    );
+    // The store leaves out masters holding another primary number (and does not count them against
+    // the limit); the check below stays, as the rule's statement.
+    const candidates = (
+      await store.candidates(kind.type, keys, this.opts.matching.maxCandidates, [...new Set(primaries)])
+    ).filter((c) => !excluded(c.masterId));
     const held = candidates.length
       ? await store.identifiersOf(kind.type, [...new Set(candidates.map((c) => c.masterId))])
       : [];

@@ -104,8 +104,17 @@ export interface ConsolidationStore {
   ): Promise<void>;
 
   findSourceRecord(type: EntityType, system: string, recordId: string): Promise<SourceRecord | undefined>;
-  /** Source records sharing a blocking key, of active masters only. */
-  candidates(type: EntityType, keys: readonly string[], limit: number): Promise<SourceRecord[]>;
+  /**
+   * Source records sharing a blocking key, of active masters only, the first `limit` in (system,
+   * record id) order. With `primaries`, only records of masters holding no primary number outside
+   * them (the others are a different entity whatever the score), and the limit counts only those.
+   */
+  candidates(
+    type: EntityType,
+    keys: readonly string[],
+    limit: number,
+    primaries?: readonly string[],
+  ): Promise<SourceRecord[]>;
   sourceRecordsOf(type: EntityType, masterId: string): Promise<SourceRecord[]>;
   upsertSourceRecord(type: EntityType, record: SourceRecord, blockingKeys: readonly string[]): Promise<void>;
   moveSourceRecords(
