@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { EntityType } from '../src/domain/types.js';
 import { createDb, migrateLatest } from '../src/db/migrations.js';
 import {
   consolidate,
@@ -36,6 +37,53 @@ const num = (name: string, fallback: number): number =>
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 const row = (label: string, f: Figures): string =>
   `| ${label} | ${pct(f.precision)} | ${pct(f.recall)} | ${pct(f.f1)} | ${f.tp} | ${f.predicted} | ${f.truth} |`;
+
+/**
+ * Consolidation pace of the run: observations/s per dataset, and per tenth of each dataset, so that a
+ * rate falling as the masters grow shows (one transaction per 500 observations, as the consumer).
+ */
+class Pace {
+  private readonly slices = new Map<EntityType, { done: number; ms: number }[]>();
+  private last = performance.now();
+  private current: EntityType | undefined;
+  private mark = { done: 0, at: performance.now() };
+
+  batch(type: EntityType, done: number, total: number): void {
+    const now = performance.now();
+    if (type !== this.current) {
+      this.current = type;
+      this.mark = { done: 0, at: this.last };
+    }
+    this.last = now;
+    const tenth = Math.max(1, Math.ceil(total / 10));
+    if (done - this.mark.done >= tenth || done === total) {
+      const list = this.slices.get(type) ?? [];
+      list.push({ done: done - this.mark.done, ms: now - this.mark.at });
+      this.slices.set(type, list);
+      this.mark = { done, at: now };
+    }
+  }
+
+  report(): string[] {
+    const rate = (n: number, ms: number): string => (ms > 0 ? String(Math.round((n * 1000) / ms)) : '–');
+    const lines = [
+      '| dataset | observations | seconds | obs/s | obs/s per tenth, first to last |',
+      '|---|---:|---:|---:|---|',
+    ];
+    for (const [type, list] of this.slices) {
+      const n = list.reduce((a, x) => a + x.done, 0);
+      const ms = list.reduce((a, x) => a + x.ms, 0);
+      lines.push(
+        `| ${type} | ${n} | ${(ms / 1000).toFixed(1)} | ${rate(n, ms)} | ${list.map((x) => rate(x.done, x.ms)).join(' · ')} |`,
+      );
+    }
+    lines.push(
+      '',
+      `peak resident memory of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+    );
+    return lines;
+  }
+}
 
 async function main(): Promise<void> {
   const people = num('QUALITY_PEOPLE', 10_000);
@@ -65,7 +113,11 @@ async function main(): Promise<void> {
     const configDir = process.env.QUALITY_CONFIG_DIR;
     const pop = population({ seed, people, ...(configDir ? { configDir } : {}) });
     const mappedIn = Date.now() - started;
-    const { deadLettered } = await consolidate(db, pop.observations, { matching });
+    const pace = new Pace();
+    const { deadLettered } = await consolidate(db, pop.observations, {
+      matching,
+      onBatch: (type, done, total) => pace.batch(type, done, total),
+    });
     const seconds = (Date.now() - started) / 1000;
     const q = await measure(db, pop.observations);
     const lines = [
@@ -73,6 +125,8 @@ async function main(): Promise<void> {
         `(${pop.rejected} rejected by the mappings, ${pop.unmapped} rendered records no mapping reads, ` +
         `${deadLettered} dead-lettered); thresholds ${JSON.stringify(matching.thresholds)}; ` +
         `mapped in ${(mappedIn / 1000).toFixed(1)} s, total ${seconds.toFixed(1)} s`,
+      '',
+      ...pace.report(),
       '',
     ];
     for (const type of ['citizen', 'business', 'dossier'] as const) {

@@ -247,7 +247,13 @@ export function population(options: { seed: number; people: number; configDir?: 
 export async function consolidate(
   db: Knex,
   observations: readonly LabelledObservation[],
-  opts: { batchSize?: number; matching?: MatchingConfig; authorities?: AuthorityConfig } = {},
+  opts: {
+    batchSize?: number;
+    matching?: MatchingConfig;
+    authorities?: AuthorityConfig;
+    /** After each committed batch: the dataset, observations of it done and its total. */
+    onBatch?: (type: EntityType, done: number, total: number) => void;
+  } = {},
 ): Promise<{ deadLettered: number }> {
   const consolidator = new Consolidator({
     kinds: KINDS,
@@ -300,6 +306,7 @@ export async function consolidate(
         },
       };
       await handler(batch);
+      opts.onBatch?.(type, i + chunk.length, list.length);
     }
   }
   return { deadLettered };
