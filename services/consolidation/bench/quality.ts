@@ -144,6 +144,19 @@ async function main(): Promise<void> {
         '',
         `review: ${pct(d.reviewRate)} of records without a strong identifier opened a POSSIBLE_MATCH task; tasks by kind ${JSON.stringify(d.reviewTasks)}`,
         '',
+        ...(d.reviewBands.length
+          ? [
+              'open POSSIBLE_MATCH tasks by score: how many pair two masters of one true person',
+              '',
+              '| score | tasks | same person | share |',
+              '|---|---:|---:|---:|',
+              ...d.reviewBands.map(
+                (b) =>
+                  `| ${b.from} to ${b.from + 2} | ${b.tasks} | ${b.samePerson} | ${pct(b.samePerson / b.tasks)} |`,
+              ),
+              '',
+            ]
+          : []),
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -346,6 +346,17 @@ export interface DatasetQuality {
   /** Records without a strong identifier whose arrival opened a POSSIBLE_MATCH task, over those records. */
   readonly reviewRate: number;
   readonly reviewTasks: Record<string, number>;
+  /**
+   * Open POSSIBLE_MATCH tasks by score band (2 points wide, from the lower threshold): how many, and
+   * how many pair two masters holding records of one true person — what a steward confirming them
+   * would gain, and what a higher lower threshold would cost. Tasks naming a master merged away
+   * since count in neither share.
+   */
+  readonly reviewBands: readonly {
+    readonly from: number;
+    readonly tasks: number;
+    readonly samePerson: number;
+  }[];
 }
 
 const pairs = (n: number): number => (n * (n - 1)) / 2;
@@ -411,8 +422,18 @@ export async function measure(
   const tasks: {
     entity_type: string;
     kind: string;
-    details: { source?: string; sourceRecordId?: string };
-  }[] = await db('review_tasks').select('entity_type', 'kind', 'details');
+    status: string;
+    master_id: string;
+    other_master_id: string | null;
+    details: { source?: string; sourceRecordId?: string; score?: number };
+  }[] = await db('review_tasks').select(
+    'entity_type',
+    'kind',
+    'status',
+    'master_id',
+    'other_master_id',
+    'details',
+  );
   const out = {} as Record<EntityType, DatasetQuality>;
   for (const type of ENTITY_TYPES) {
     const labelled: { master: string; entity: string; strong: boolean; nameOnly: boolean }[] = [];
@@ -437,6 +458,18 @@ export async function measure(
     );
     const byKind: Record<string, number> = {};
     for (const t of ofType) byKind[t.kind] = (byKind[t.kind] ?? 0) + 1;
+    const entitiesOf = new Map<string, Set<string>>();
+    for (const l of labelled) entitiesOf.set(l.master, (entitiesOf.get(l.master) ?? new Set()).add(l.entity));
+    const bands = new Map<number, { from: number; tasks: number; samePerson: number }>();
+    for (const t of ofType) {
+      if (t.kind !== 'POSSIBLE_MATCH' || t.status !== 'OPEN' || typeof t.details.score !== 'number') continue;
+      const from = 2 * Math.floor(t.details.score / 2);
+      const band = bands.get(from) ?? { from, tasks: 0, samePerson: 0 };
+      band.tasks++;
+      const [a, b] = [entitiesOf.get(t.master_id), entitiesOf.get(t.other_master_id ?? '')];
+      if (a && b && [...a].some((e) => b.has(e))) band.samePerson++;
+      bands.set(from, band);
+    }
     out[type] = {
       records: labelled.length,
       recordsWithStrongId: labelled.filter((l) => l.strong).length,
@@ -450,6 +483,7 @@ export async function measure(
       resolvable: { overall: resolvable.overall, withoutStrongId: resolvable.weak },
       reviewRate: weakKeys.size === 0 ? 0 : reviewed.size / weakKeys.size,
       reviewTasks: byKind,
+      reviewBands: [...bands.values()].sort((x, y) => x.from - y.from),
     };
   }
   return out;
