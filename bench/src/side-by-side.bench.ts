@@ -437,9 +437,24 @@ const median = (xs: number[]) => {
 };
 
 // ---------------------------------------------------------------- the run
+/**
+ * The PostgreSQL server's version and the settings that move these figures most, for the report:
+ * without autovacuum, tables bloat and plans go stale as the masters grow (consolidation session 8).
+ */
+let pgServer = 'PostgreSQL (settings not read)';
+async function readPgServer(url: string): Promise<string> {
+  const v = await psql(
+    url,
+    `select current_setting('server_version') || '|' || current_setting('autovacuum') || '|' || current_setting('shared_buffers')`,
+  );
+  const [version, autovacuum, buffers] = v.split('|');
+  return `PostgreSQL ${version ?? '?'} (autovacuum ${autovacuum ?? '?'}${autovacuum === 'off' ? ' — **dead rows are never reclaimed and statistics never refreshed: consolidation slows as it grows**' : ''}, shared_buffers ${buffers ?? '?'})`;
+}
+
 async function main(): Promise<void> {
   const ep = readEndpoints(settings);
   if (!ep) throw new Error('infrastructure not started: run `node infra/local/dist/cli.js up` first');
+  pgServer = await readPgServer(ep.DATABASE_URL);
   const brokers = ep.KAFKA_BROKERS.split(',');
   const kafka = createKafkaClient({ brokers, clientId: 'bench-sbs' });
   const registry = new SchemaRegistry(ep.SCHEMA_REGISTRY_URL);
@@ -1536,7 +1551,7 @@ function writeReport(
   ].join('\n');
   log(`\n${table}\n\n${ratios}\n\nload: ${loads.join('; ')}`);
   const measured = `<!-- measured:begin -->
-Measured ${new Date().toISOString().slice(0, 16)}Z: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, Kafka ${settings.kafkaVersion} (KRaft, single node), Apicurio Registry ${settings.apicurioVersion}.
+Measured ${new Date().toISOString().slice(0, 16)}Z: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, Kafka ${settings.kafkaVersion} (KRaft, single node), Apicurio Registry ${settings.apicurioVersion}, ${pgServer}.
 Rows ${fmt(ROWS)} observations (average ${avgSize.toFixed(0)} B Avro in Confluent wire format), ${runsDone} of ${RUNS} run(s) done${runsDone === 1 ? ' — **N=1: min = max = median; a quick run, not a measurement to quote**' : ', each figure the median with min – max'}, ${PARTITIONS} partitions, Connect tasks.max ${TASKS}, ${BATCH} rows per batch everywhere.
 Load average (1/5/15 min, from /proc/loadavg) — ${loads.join('; ')}.
 ${connectError ? `\nKafka Connect could not be started: \`${connectError.split('\n')[0] ?? ''}\`\n` : ''}
@@ -1615,7 +1630,7 @@ function freshnessMarkdown(loads: string[]): string {
   ].join('\n');
   log(`\n${table}\n\n${procTable}`);
   return `<!-- freshness:begin -->
-Measured ${new Date().toISOString().slice(0, 16)}Z: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, Kafka ${settings.kafkaVersion} (KRaft, single node), Apicurio Registry ${settings.apicurioVersion}.
+Measured ${new Date().toISOString().slice(0, 16)}Z: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, Kafka ${settings.kafkaVersion} (KRaft, single node), Apicurio Registry ${settings.apicurioVersion}, ${pgServer}.
 Single canonical citizens POSTed to http-ingest at ${fmt(FRESH_RATE)} records/s for ${FRESH_SECONDS} s (${fmt(FRESH_RATE * FRESH_SECONDS)} records, each a new person with its own valid personal number) per run, after ${FRESH_WARMUP_S} s at the same rate that are not measured (${fmt(FRESH_RATE * FRESH_WARMUP_S)} other records; CPU per record counts them too), ${runs.length} run(s)${runs.length === 1 ? ' — **N=1: min = max = median; not a measurement to quote**' : ', each figure the median with min – max over runs'}; observations topic ${PARTITIONS} partitions, master topics 3, ${BATCH} messages per batch in both consumers; drain bound ${FRESH_DRAIN_S} s.
 Load average (1/5/15 min, from /proc/loadavg) — ${loads.join('; ')}.
 

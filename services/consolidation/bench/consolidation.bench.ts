@@ -176,6 +176,10 @@ async function main(): Promise<void> {
       // CPU time of this process (resolution in memory, JSON, the driver) while consolidating.
       nodeCpuSeconds: Math.round((used.user + used.system) / 1e4) / 100,
       rawUpsertPerSecond: Math.round(observations.length / rawSeconds),
+      // Without autovacuum dead rows stay and statistics go stale: the rate falls as masters grow.
+      postgresAutovacuum: (
+        await db.raw<{ rows: { v: string }[] }>(`select current_setting('autovacuum') as v`)
+      ).rows[0]?.v,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -64,7 +64,7 @@ class Pace {
     }
   }
 
-  report(): string[] {
+  report(autovacuum: string): string[] {
     const rate = (n: number, ms: number): string => (ms > 0 ? String(Math.round((n * 1000) / ms)) : '–');
     const lines = [
       '| dataset | observations | seconds | obs/s | obs/s per tenth, first to last |',
@@ -79,7 +79,7 @@ class Pace {
     }
     lines.push(
       '',
-      `peak resident memory of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+      `peak resident memory of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; PostgreSQL autovacuum ${autovacuum}${autovacuum === 'off' ? ' (dead rows stay and statistics go stale: the pace falls faster as masters grow)' : ''}`,
     );
     return lines;
   }
@@ -126,7 +126,10 @@ async function main(): Promise<void> {
         `${deadLettered} dead-lettered); thresholds ${JSON.stringify(matching.thresholds)}; ` +
         `mapped in ${(mappedIn / 1000).toFixed(1)} s, total ${seconds.toFixed(1)} s`,
       '',
-      ...pace.report(),
+      ...pace.report(
+        (await db.raw<{ rows: { v: string }[] }>(`select current_setting('autovacuum') as v`)).rows[0]?.v ??
+          '?',
+      ),
       '',
     ];
     for (const type of ['citizen', 'business', 'dossier'] as const) {

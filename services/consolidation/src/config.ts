@@ -44,7 +44,7 @@ export const ConfigSchema = z
     TOPIC_DLQ: z.string().default('dlq.consolidation'),
     BATCH_MAX_MESSAGES: z.coerce.number().int().min(1).max(5000).default(500),
     MATCH_CITIZEN_UPPER: z.coerce.number().default(22),
-    MATCH_CITIZEN_LOWER: z.coerce.number().default(12),
+    MATCH_CITIZEN_LOWER: z.coerce.number().default(14),
     MATCH_BUSINESS_UPPER: z.coerce.number().default(20),
     MATCH_BUSINESS_LOWER: z.coerce.number().default(12),
     MATCH_MAX_CANDIDATES: z.coerce.number().int().min(1).default(200),

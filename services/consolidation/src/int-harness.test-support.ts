@@ -15,6 +15,7 @@ import { createLogger, silentLogger } from '@hub/log';
 import { eventually, uniqueName } from '@hub/testing';
 import type { Config } from './config.js';
 import { ConfigSchema } from './config.js';
+import { TEST_MATCHING } from './handler.test-support.js';
 import type { Observation } from './domain/types.js';
 import { createDb, migrateLatest } from './db/migrations.js';
 import { createConsolidation, type Consolidation } from './service.js';
@@ -96,6 +97,9 @@ export function testConfig(topics: TestTopics, group: string, outboxPollMs = 50)
     BATCH_MAX_MESSAGES: '100',
     SURVIVORSHIP_AUTHORITIES: AUTHORITIES,
     OUTBOX_POLL_MS: String(outboxPollMs),
+    // The tests' review band (TEST_MATCHING): their pairs are built around 12, not the deployed 14
+    // (decision 0012), because they test the mechanism, not the tuning.
+    MATCH_CITIZEN_LOWER: String(TEST_MATCHING.thresholds.citizen.lower),
   });
 }
 

@@ -47,7 +47,7 @@ export const QUALITY_AUTHORITIES: AuthorityConfig = {
 };
 
 export const DEFAULT_MATCHING: MatchingConfig = {
-  thresholds: { citizen: { upper: 22, lower: 12 }, business: { upper: 20, lower: 12 } },
+  thresholds: { citizen: { upper: 22, lower: 14 }, business: { upper: 20, lower: 12 } },
   maxCandidates: 200,
 };
 

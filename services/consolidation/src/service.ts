@@ -17,6 +17,7 @@ import { Consolidator } from './domain/consolidator.js';
 import { StewardService } from './domain/steward.js';
 import type { EntityType, Observation } from './domain/types.js';
 import { checkSchemaVersion } from './db/migrations.js';
+import { checkDatabaseMaintenance } from './db/maintenance.js';
 import { storedOffsets } from './db/offsets.repository.js';
 import { createHttpApp } from './http/app.js';
 import { KINDS } from './kinds.js';
@@ -165,6 +166,7 @@ export function createConsolidation(deps: ConsolidationDeps) {
     metrics,
     async start(): Promise<void> {
       await checkSchemaVersion(db);
+      await checkDatabaseMaintenance(db, logger);
       if (deps.relay !== false) {
         await publisher.start();
         await tombstones.start();

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as ginWithoutPendingList from './migrations/0002-blocking-keys-without-pending-list.js';
 import * as matchExclusions from './migrations/0003-match-exclusions.js';
 import * as historyMergesSplits from './migrations/0004-history-merges-splits-index.js';
+import * as lineagePins from './migrations/0005-lineage-pins-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0002-blocking-keys-without-pending-list', ginWithoutPendingList],
   ['0003-match-exclusions', matchExclusions],
   ['0004-history-merges-splits-index', historyMergesSplits],
+  ['0005-lineage-pins-index', lineagePins],
 ];
 
 export const MIGRATIONS_TABLE = 'knex_migrations';

@@ -381,14 +381,15 @@ export class Consolidator {
     const held = candidates.length
       ? await store.identifiersOf(kind.type, [...new Set(candidates.map((c) => c.masterId))])
       : [];
+    // A candidate holding a different primary number is a different entity, whatever the score.
+    const otherPerson = new Set(
+      primaries.length > 0
+        ? held.filter((h) => h.primary && !primaries.includes(h.value)).map((h) => h.masterId)
+        : [],
+    );
     const best = new Map<string, Scored>();
     for (const c of candidates) {
-      // A candidate holding a different primary number is a different entity, whatever the score.
-      if (
-        primaries.length > 0 &&
-        held.some((h) => h.masterId === c.masterId && h.primary && !primaries.includes(h.value))
-      )
-        continue;
+      if (otherPerson.has(c.masterId)) continue;
       for (const o of observations) {
         const s = score(o, c.observation);
         const prev = best.get(c.masterId);
