@@ -12,6 +12,7 @@ import type { ConsumedBatch } from '@hub/kafka';
 import type { EntityType, Observation } from './domain/types.js';
 import { aCitizenObserved, address, day, yearOnly } from './fixtures.test-support.js';
 import { createTestDatabase } from './int-harness.test-support.js';
+import { expectLineageAsHashed } from './lineage.test-support.js';
 import { mixedStream } from './stream.test-support.js';
 import { batchOf, handlerFor, TEST_MATCHING, TOPICS } from './handler.test-support.js';
 
@@ -101,6 +102,9 @@ describe('set-based batches give the same tables as statement-by-statement resol
       const [ref, got] = [await dump(a), await dump(b)];
       for (const table of Object.keys(ref))
         expect({ table, rows: got[table] }).toEqual({ table, rows: ref[table] });
+      // Lineage is written as a difference against `lineage_hash`: the rows must stay what it says.
+      await expectLineageAsHashed(a);
+      await expectLineageAsHashed(b);
       // The stream really exercises merges, reviews and links.
       expect(ref.master_history?.some((h) => (h as { change: string }).change === 'ABSORBED')).toBe(true);
       expect(ref.review_tasks?.length).toBeGreaterThan(0);
@@ -174,6 +178,7 @@ describe('set-based batches give the same tables as statement-by-statement resol
     await run(handlerFor(a, 'per-statement'), [{ type: 'citizen', values: batch }]);
     await run(handlerFor(b, 'batch'), [{ type: 'citizen', values: batch }]);
     expect(await dump(b)).toEqual(await dump(a));
+    await expectLineageAsHashed(b);
 
     const active = await b('citizens')
       .where('status', 'ACTIVE')

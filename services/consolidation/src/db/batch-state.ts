@@ -2,9 +2,9 @@ import type { StatusChange } from '@hub/schemas';
 import type { HistoryEntry, OutboxEntry } from '../domain/store.js';
 import type { Pin } from '../domain/survivorship.js';
 import type { ConflictState } from './settled-matches.js';
+import type { LineageWrite } from './lineage-writer.js';
 import type {
   EntityType,
-  LineageEntry,
   MasterRow,
   MasterStatus,
   NewReviewTask,
@@ -140,10 +140,7 @@ export class BatchState {
   readonly deletedTimeline: { masterId: string; status: string; at: number }[] = [];
   /** Timeline rows added by this batch, by `<master id>\0<status>@<at>`. */
   readonly dirtyTimeline = new Map<string, { masterId: string; row: TimelineRow }>();
-  readonly lineage = new Map<
-    string,
-    { type: EntityType; masterId: string; entries: readonly LineageEntry[]; at: number }
-  >();
+  readonly lineage = new Map<string, LineageWrite>();
   readonly reviewTasks = new Map<string, ReviewEntry>();
   /** Attributes in conflict per master after its last recompute (`<type>:<master id>`; closed at flush). */
   readonly conflicts = new Map<string, ConflictState>();

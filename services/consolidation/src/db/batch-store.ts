@@ -36,6 +36,7 @@ import {
 } from './batch-state.js';
 import { excludedWith } from './exclusions.js';
 import { noteConflicts, type ConflictState } from './settled-matches.js';
+import { bufferLineage } from './lineage-writer.js';
 import { lockId } from './tables.js';
 
 /** Provisional creation numbers (above any real one) until flush draws real ones, in the same order. */
@@ -367,8 +368,14 @@ export class BatchStore implements ConsolidationStore {
     return [...((await this.loadedMaster(type, masterId))?.pins ?? [])];
   }
 
-  replaceLineage(type: EntityType, masterId: string, entries: readonly LineageEntry[], at: number): void {
-    this.state.lineage.set(`${type}:${masterId}`, { type, masterId, entries, at });
+  replaceLineage(
+    type: EntityType,
+    masterId: string,
+    entries: readonly LineageEntry[],
+    at: number,
+    previous: string | null,
+  ): void {
+    bufferLineage(this.state.lineage, { type, masterId, entries, at, previous });
   }
 
   addHistory(entry: HistoryEntry): void {

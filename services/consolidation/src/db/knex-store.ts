@@ -17,7 +17,7 @@ import type {
 import { identifierLock } from '../domain/types.js';
 import { KnexStoreBase, json } from './knex-store-base.js';
 import { excludedWith, repointExclusions } from './exclusions.js';
-import { writeLineage } from './lineage-writer.js';
+import { bufferLineage, writeLineage, type LineageWrite } from './lineage-writer.js';
 import {
   closeSettledConflicts,
   closeSettledMatches,
@@ -73,10 +73,7 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
   private history: HistoryEntry[] = [];
   private outbox: OutboxEntry[] = [];
   private processed: { event_id: string; topic: string; partition: number; offset: string }[] = [];
-  private lineage = new Map<
-    string,
-    { type: EntityType; masterId: string; entries: readonly LineageEntry[]; at: number }
-  >();
+  private lineage = new Map<string, LineageWrite>();
   private conflicts = new Map<string, ConflictState>();
 
   constructor(trx: Knex.Transaction) {
@@ -334,8 +331,14 @@ export class KnexStore extends KnexStoreBase implements ConsolidationStore {
     noteConflicts(this.conflicts, type, masterId, inConflict, cause);
   }
 
-  replaceLineage(type: EntityType, masterId: string, entries: readonly LineageEntry[], at: number): void {
-    this.lineage.set(`${type}:${masterId}`, { type, masterId, entries, at });
+  replaceLineage(
+    type: EntityType,
+    masterId: string,
+    entries: readonly LineageEntry[],
+    at: number,
+    previous: string | null,
+  ): void {
+    bufferLineage(this.lineage, { type, masterId, entries, at, previous });
   }
 
   addHistory(entry: HistoryEntry): void {

@@ -84,13 +84,13 @@ export class MasterWriter {
     const unchanged = row.status === 'ACTIVE' && row.golden !== null && jsonEqual(row.golden, golden);
     if (unchanged && change === undefined) {
       if (lineageHash !== row.lineageHash) {
-        this.store.replaceLineage(type, masterId, result.lineage, cause.at);
+        this.store.replaceLineage(type, masterId, result.lineage, cause.at, row.lineageHash);
         await this.store.saveMaster(type, { ...row, lineageHash });
       }
     } else {
       const kindOfChange = change ?? (row.golden === null ? 'CREATED' : 'UPDATED');
       await this.writeVersion(row, 'ACTIVE', golden, lineageHash, cause, kindOfChange, related);
-      this.store.replaceLineage(type, masterId, result.lineage, cause.at);
+      this.store.replaceLineage(type, masterId, result.lineage, cause.at, row.lineageHash);
     }
     for (const conflict of result.conflicts) {
       await this.store.openReviewTask(
@@ -188,7 +188,7 @@ export class MasterWriter {
         mergedFrom: r.mergedFrom,
         lineageHash: null,
       });
-      this.store.replaceLineage(type, r.masterId, [], cause.at);
+      this.store.replaceLineage(type, r.masterId, [], cause.at, r.lineageHash);
       this.store.addHistory({
         entityType: type,
         masterId: r.masterId,

@@ -144,7 +144,17 @@ export interface ConsolidationStore {
   ): Promise<void>;
 
   pins(type: EntityType, masterId: string): Promise<Pin[]>;
-  replaceLineage(type: EntityType, masterId: string, lineage: readonly LineageEntry[], at: number): void;
+  /**
+   * Buffer the master's lineage (written at flush). `previous` is the master row's `lineage_hash`
+   * before this recompute: what the lineage rows hold, so that only the difference is written.
+   */
+  replaceLineage(
+    type: EntityType,
+    masterId: string,
+    lineage: readonly LineageEntry[],
+    at: number,
+    previous: string | null,
+  ): void;
   addHistory(entry: HistoryEntry): void;
   addOutbox(entry: OutboxEntry): void;
   openReviewTask(task: NewReviewTask, at: number): Promise<void>;
