@@ -9,6 +9,7 @@
  *   DATABASE_URL=postgres://…   server to create the scratch database on (default: the launcher's)
  *   QUALITY_CONFIG_DIR=…   connector configurations to map with (default connectors/config/departments;
  *                          e.g. a copy of an older revision, to compare mappings on the same population)
+ *   QUALITY_KEEP_DB=1   keep the consolidated database afterwards (its name is printed) to inspect plans
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -166,7 +167,10 @@ async function main(): Promise<void> {
     if (process.env.QUALITY_JSON) process.stdout.write(`${JSON.stringify(q)}\n`);
   } finally {
     await db.destroy();
-    await admin.raw(`drop database if exists ${name} with (force)`);
+    // QUALITY_KEEP_DB=1 keeps the consolidated database for inspection (plans, table sizes).
+    if (process.env.QUALITY_KEEP_DB === '1')
+      process.stderr.write(`kept database ${name}; drop it with: drop database ${name} with (force)\n`);
+    else await admin.raw(`drop database if exists ${name} with (force)`);
     await admin.destroy();
   }
 }
