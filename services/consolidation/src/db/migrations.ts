@@ -5,6 +5,7 @@ import * as ginWithoutPendingList from './migrations/0002-blocking-keys-without-
 import * as matchExclusions from './migrations/0003-match-exclusions.js';
 import * as historyMergesSplits from './migrations/0004-history-merges-splits-index.js';
 import * as lineagePins from './migrations/0005-lineage-pins-index.js';
+import * as reviewTasksOpenMaster from './migrations/0006-review-tasks-open-master-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0003-match-exclusions', matchExclusions],
   ['0004-history-merges-splits-index', historyMergesSplits],
   ['0005-lineage-pins-index', lineagePins],
+  ['0006-review-tasks-open-master-index', reviewTasksOpenMaster],
 ];
 
 export const MIGRATIONS_TABLE = 'knex_migrations';

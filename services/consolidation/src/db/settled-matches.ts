@@ -46,10 +46,15 @@ export async function closeSettledConflicts(t: Knex.Transaction, states: readonl
      from jsonb_to_recordset(:states::jsonb)
        as x(entity_type text, master_id text, in_conflict text[], actor text, at double precision)
      where r.status = 'OPEN' and r.kind = 'ATTRIBUTE_CONFLICT'
+       and r.entity_type = any(:types::text[]) and r.master_id = any(:masters::text[])
        and r.entity_type = x.entity_type and r.master_id = x.master_id
        and not (r.attribute = any(x.in_conflict))`,
     {
       ...SETTLED_BY_SOURCES,
+      // The batch's masters as arrays too: an index probe of the open tasks by master
+      // (review_tasks_open_master_idx), where the join alone is planned as a scan of every open task.
+      types: [...new Set(states.map((s) => s.type))],
+      masters: [...new Set(states.map((s) => s.masterId))],
       states: JSON.stringify(
         states.map((s) => ({
           entity_type: s.type,
