@@ -92,6 +92,13 @@ export interface BatchConsumerOptions<T> {
   readonly onFatal?: (error: Error) => void;
   /** Messages per `handleBatch` call (one transaction each). */
   readonly maxBatchMessages?: number;
+  /**
+   * How many assigned partitions are handled at the same time (1 by default). Each partition's
+   * batches stay in order; batches of different partitions may run concurrently, each in its own
+   * transaction, so the handler must be as safe against itself as two instances of the service are.
+   * A process whose batches wait on its database half of the time keeps a core busy meanwhile.
+   */
+  readonly partitionsConsumedConcurrently?: number;
   readonly retry?: { attempts: number; baseMs: number; maxMs: number };
   readonly pauseMs?: number;
   readonly sessionTimeoutMs?: number;
@@ -178,6 +185,7 @@ export class BatchConsumer<T> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }

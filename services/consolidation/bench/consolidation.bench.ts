@@ -7,6 +7,7 @@
  *   DATABASE_URL=postgres://… npm run bench -w @hub/consolidation   (default: the launcher's PostgreSQL)
  *   BENCH_PERSONS=10000
  *   BENCH_BATCH=500            observations per transaction (small batches show the fixed cost per batch)
+ *   BENCH_PARTITIONS=2         partitions consolidated concurrently (the service's default; 1 = one at a time)
  *   BENCH_MODE=per-statement   the reference path (a statement per read and write) instead of the batch path
  *   BENCH_PROFILE=1            the statements that cost the most time
  */
@@ -20,7 +21,7 @@ import { createDb, migrateLatest } from '../src/db/migrations.js';
 import { KINDS } from '../src/kinds.js';
 import { createMetrics } from '../src/metrics.js';
 import { aCitizenObserved, address, day } from '../src/fixtures.test-support.js';
-import { batchOf, TEST_AUTHORITIES, TEST_MATCHING } from '../src/handler.test-support.js';
+import { consumePartitioned, TEST_AUTHORITIES, TEST_MATCHING } from '../src/handler.test-support.js';
 
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Vũ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ'];
 const MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Thu', 'Quang', 'Ngọc', 'Hữu'];
@@ -130,12 +131,12 @@ async function main(): Promise<void> {
     const size = Number(process.env.BENCH_BATCH ?? 500);
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
-    for (let i = 0; i < observations.length; i += size) {
-      const chunk = observations.slice(i, i + size);
-      // The bench data is valid: nothing is dead-lettered.
-      const batch = batchOf('obs.citizen', chunk, i);
-      await handler(batch);
-    }
+    // Partitions consumed concurrently, as the service does (CONSUMER_PARTITIONS_CONCURRENTLY).
+    const lanes = Number(process.env.BENCH_PARTITIONS ?? 2);
+    const { retries } = await consumePartitioned(handler, 'obs.citizen', observations, {
+      partitions: lanes,
+      batchSize: size,
+    });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const used = process.cpuUsage(cpu);
     for (const [sql, e] of [...profile.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
@@ -175,6 +176,8 @@ async function main(): Promise<void> {
       observationsPerSecond: Math.round(observations.length / seconds),
       // CPU time of this process (resolution in memory, JSON, the driver) while consolidating.
       nodeCpuSeconds: Math.round((used.user + used.system) / 1e4) / 100,
+      partitionsConcurrently: lanes,
+      deadlockRetries: retries,
       rawUpsertPerSecond: Math.round(observations.length / rawSeconds),
       // Without autovacuum dead rows stay and statistics go stale: the rate falls as masters grow.
       postgresAutovacuum: (

@@ -10,6 +10,7 @@
  *   QUALITY_CONFIG_DIR=…   connector configurations to map with (default connectors/config/departments;
  *                          e.g. a copy of an older revision, to compare mappings on the same population)
  *   QUALITY_KEEP_DB=1   keep the consolidated database afterwards (its name is printed) to inspect plans
+ *   QUALITY_PARTITIONS=2   partitions consolidated concurrently, spread by message key (the service default 2; 1 = one at a time)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -115,8 +116,11 @@ async function main(): Promise<void> {
     const pop = population({ seed, people, ...(configDir ? { configDir } : {}) });
     const mappedIn = Date.now() - started;
     const pace = new Pace();
-    const { deadLettered } = await consolidate(db, pop.observations, {
+    // As the service consumes: CONSUMER_PARTITIONS_CONCURRENTLY (2) partitions at a time.
+    const partitions = num('QUALITY_PARTITIONS', 2);
+    const { deadLettered, retries } = await consolidate(db, pop.observations, {
       matching,
+      partitions,
       onBatch: (type, done, total) => pace.batch(type, done, total),
     });
     const seconds = (Date.now() - started) / 1000;
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
       `population: seed ${seed}, ${people} people, default noise; ${pop.observations.length} observations ` +
         `(${pop.rejected} rejected by the mappings, ${pop.unmapped} rendered records no mapping reads, ` +
         `${deadLettered} dead-lettered); thresholds ${JSON.stringify(matching.thresholds)}; ` +
+        `${partitions} partition(s) consolidated concurrently (${retries} batch(es) retried after a deadlock); ` +
         `mapped in ${(mappedIn / 1000).toFixed(1)} s, total ${seconds.toFixed(1)} s`,
       '',
       ...pace.report(

@@ -22,6 +22,19 @@ describe('config', () => {
     expect(() => loadConfig({ ...base, MATCH_CITIZEN_LOWER: '30' })).toThrow(/MATCH_CITIZEN_LOWER/);
     expect(() => loadConfig({ ...base, SURVIVORSHIP_AUTHORITIES: 'police' })).toThrow(ConfigError);
   });
+
+  it('consolidates two partitions at a time by default, and wants a pool that can hold them', () => {
+    expect(loadConfig(base).CONSUMER_PARTITIONS_CONCURRENTLY).toBe(2);
+    expect(
+      loadConfig({ ...base, CONSUMER_PARTITIONS_CONCURRENTLY: '1' }).CONSUMER_PARTITIONS_CONCURRENTLY,
+    ).toBe(1);
+    expect(() => loadConfig({ ...base, CONSUMER_PARTITIONS_CONCURRENTLY: '0' })).toThrow(
+      /CONSUMER_PARTITIONS_CONCURRENTLY/,
+    );
+    expect(() =>
+      loadConfig({ ...base, CONSUMER_PARTITIONS_CONCURRENTLY: '4', DATABASE_POOL_MAX: '5' }),
+    ).toThrow(/DATABASE_POOL_MAX must be at least CONSUMER_PARTITIONS_CONCURRENTLY \+ 2/);
+  });
 });
 
 describe('advisory lock ids', () => {

@@ -24,7 +24,6 @@ import {
   type SourceJoin,
 } from '@hub/connector-runtime';
 import { DEFAULT_AS_OF, DEPARTMENT_IDS, renderWorld, SOCIAL_HEADERS } from '@hub/departments';
-import type { ConsumedBatch, DecodedMessage } from '@hub/kafka';
 import { silentLogger } from '@hub/log';
 import { catalog } from '@hub/schemas';
 import { decodeTcvn3 } from '@hub/vn';
@@ -32,6 +31,7 @@ import { createObservationHandler } from './consumers/observations.consumer.js';
 import { Consolidator, type MatchingConfig } from './domain/consolidator.js';
 import type { AuthorityConfig } from './domain/survivorship.js';
 import { ENTITY_TYPES, type EntityType, type Observation } from './domain/types.js';
+import { consumePartitioned } from './handler.test-support.js';
 import { KINDS } from './kinds.js';
 import { createMetrics } from './metrics.js';
 
@@ -243,18 +243,23 @@ export function population(options: { seed: number; people: number; configDir?: 
   return { observations, unmapped, rejected };
 }
 
-/** Runs the observations through the consumer's batch handler (set-based path), batch by batch. */
+/**
+ * Runs the observations through the consumer's batch handler (set-based path), batch by batch, on
+ * `partitions` partitions consumed concurrently (one by default).
+ */
 export async function consolidate(
   db: Knex,
   observations: readonly LabelledObservation[],
   opts: {
     batchSize?: number;
+    /** Partitions consumed concurrently, spread by message key (the service's default is 2). */
+    partitions?: number;
     matching?: MatchingConfig;
     authorities?: AuthorityConfig;
     /** After each committed batch: the dataset, observations of it done and its total. */
     onBatch?: (type: EntityType, done: number, total: number) => void;
   } = {},
-): Promise<{ deadLettered: number }> {
+): Promise<{ deadLettered: number; retries: number }> {
   const consolidator = new Consolidator({
     kinds: KINDS,
     authorities: opts.authorities ?? QUALITY_AUTHORITIES,
@@ -269,47 +274,23 @@ export async function consolidate(
     metrics: createMetrics(),
     logger: silentLogger(),
   });
-  const size = opts.batchSize ?? 500;
   let deadLettered = 0;
+  let retries = 0;
   // Businesses before dossiers, citizens first: links resolve either way; this is the usual lag order.
   for (const type of ENTITY_TYPES) {
     const list = observations.filter((o) => o.type === type).map((o) => o.observation);
-    for (let i = 0; i < list.length; i += size) {
-      const chunk = list.slice(i, i + size);
-      const messages: DecodedMessage<Observation>[] = chunk.map((value, j) => ({
-        topic: `obs.${type}`,
-        partition: 0,
-        offset: String(i + j),
-        key: `${value.source.system}:${value.source.recordId}`,
-        headers: {},
-        schemaId: 1,
-        correlationId: undefined,
-        value,
-        original: {
-          topic: `obs.${type}`,
-          partition: 0,
-          offset: String(i + j),
-          key: null,
-          value: null,
-          headers: {},
-        },
-      }));
-      const batch: ConsumedBatch<Observation> = {
-        topic: `obs.${type}`,
-        partition: 0,
-        messages,
-        firstOffset: String(i),
-        nextOffset: String(i + chunk.length),
-        deadLetter: () => {
-          deadLettered++;
-          return Promise.resolve();
-        },
-      };
-      await handler(batch);
-      opts.onBatch?.(type, i + chunk.length, list.length);
-    }
+    const r = await consumePartitioned(handler, `obs.${type}`, list, {
+      partitions: opts.partitions ?? 1,
+      batchSize: opts.batchSize ?? 500,
+      deadLetter: () => {
+        deadLettered++;
+        return Promise.resolve();
+      },
+      onBatch: (done) => opts.onBatch?.(type, done, list.length),
+    });
+    retries += r.retries;
   }
-  return { deadLettered };
+  return { deadLettered, retries };
 }
 
 export interface PairCounts {

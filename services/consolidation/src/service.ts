@@ -36,6 +36,7 @@ export type ServiceConfig = Pick<
   | 'TOPIC_MASTER_DOSSIER'
   | 'TOPIC_DLQ'
   | 'BATCH_MAX_MESSAGES'
+  | 'CONSUMER_PARTITIONS_CONCURRENTLY'
   | 'MATCH_CITIZEN_UPPER'
   | 'MATCH_CITIZEN_LOWER'
   | 'MATCH_BUSINESS_UPPER'
@@ -119,6 +120,7 @@ export function createConsolidation(deps: ConsolidationDeps) {
     ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
     logger,
     maxBatchMessages: config.BATCH_MAX_MESSAGES,
+    partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
     ...(deps.sessionTimeoutMs ? { sessionTimeoutMs: deps.sessionTimeoutMs } : {}),
   });
   const outputs: MasterOutputs = {

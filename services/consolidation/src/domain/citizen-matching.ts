@@ -1,4 +1,4 @@
-import { nameSimilarity, parseVietnameseName, phoneticKey } from '@hub/vn';
+import { jaroWinkler, parseVietnameseName, phoneticKey } from '@hub/vn';
 import type { CitizenObserved, PrecisionDate } from '@hub/schemas';
 import { sumWeights, type Agreement, type FieldWeights, type ScoredComparison } from './fellegi-sunter.js';
 
@@ -12,7 +12,11 @@ export const CITIZEN_WEIGHTS: Readonly<Record<string, FieldWeights>> = {
   mother: { m: 0.85, u: 0.001, partial: { m: 0.1, u: 0.005 } },
 };
 
-/** What the matcher compares, computed once per observation. */
+/**
+ * What the matcher compares, computed once per observation. Names are held as their phonetic keys
+ * (`phoneticKey`; null when the name is absent or blank): every comparison of a name would otherwise
+ * derive both keys again.
+ */
 export interface CitizenFeatures {
   readonly name: string | null;
   readonly givenKey: string | null;
@@ -35,13 +39,13 @@ export function citizenFeatures(o: CitizenObserved): CitizenFeatures {
     else if (a.communeCode) communes.add(a.communeCode);
   }
   return {
-    name,
+    name: name === null ? null : phoneticKey(name),
     givenKey: name ? phoneticKey(parseVietnameseName(name).given) || null : null,
     dateOfBirth: o.dateOfBirth,
     sex: o.sex === 'MALE' || o.sex === 'FEMALE' ? o.sex : null,
     communes: [...communes].sort(),
-    father: blank(o.fatherName) ? null : o.fatherName,
-    mother: blank(o.motherName) ? null : o.motherName,
+    father: blank(o.fatherName) ? null : phoneticKey(o.fatherName),
+    mother: blank(o.motherName) ? null : phoneticKey(o.motherName),
   };
 }
 
@@ -71,13 +75,18 @@ export function compareDates(a: PrecisionDate | null, b: PrecisionDate | null): 
   return aDay === bDay ? 'agree' : 'disagree';
 }
 
-/** Phonetic Jaro–Winkler: ≥ 0.96 agree, ≥ 0.88 partial. */
-export function compareNames(a: string | null, b: string | null): Agreement {
+/** Jaro–Winkler of two phonetic keys (`phoneticKey`): ≥ 0.96 agree, ≥ 0.88 partial. */
+export function compareNameKeys(a: string | null, b: string | null): Agreement {
   if (a === null || b === null) return 'missing';
-  const s = nameSimilarity(a, b);
+  const s = jaroWinkler(a, b);
   if (s >= 0.96) return 'agree';
   if (s >= 0.88) return 'partial';
   return 'disagree';
+}
+
+/** Phonetic Jaro–Winkler of two names (`nameSimilarity`), graded as `compareNameKeys`. */
+export function compareNames(a: string | null, b: string | null): Agreement {
+  return compareNameKeys(a === null ? null : phoneticKey(a), b === null ? null : phoneticKey(b));
 }
 
 export function compareSets(a: readonly string[], b: readonly string[]): Agreement {
@@ -91,12 +100,12 @@ export function scoreCitizens(
   weights = CITIZEN_WEIGHTS,
 ): ScoredComparison {
   return sumWeights(weights, {
-    name: compareNames(a.name, b.name),
+    name: compareNameKeys(a.name, b.name),
     dateOfBirth: compareDates(a.dateOfBirth, b.dateOfBirth),
     sex: a.sex === null || b.sex === null ? 'missing' : a.sex === b.sex ? 'agree' : 'disagree',
     commune: compareSets(a.communes, b.communes),
-    father: compareNames(a.father, b.father),
-    mother: compareNames(a.mother, b.mother),
+    father: compareNameKeys(a.father, b.father),
+    mother: compareNameKeys(a.mother, b.mother),
   });
 }
 
@@ -107,7 +116,7 @@ export function scoreCitizens(
  */
 export function citizenBlockingKeys(f: CitizenFeatures): string[] {
   const keys: string[] = [];
-  const name = f.name ? phoneticKey(f.name) : '';
+  const name = f.name ?? '';
   if (name && f.dateOfBirth) keys.push(`cn:${name}:${f.dateOfBirth.year}`);
   if (f.givenKey && f.dateOfBirth?.precision === 'DAY') keys.push(`cg:${f.givenKey}:${isoOf(f.dateOfBirth)}`);
   if (name) for (const c of f.communes.slice(0, 3)) keys.push(`cc:${name}:${c}`);
