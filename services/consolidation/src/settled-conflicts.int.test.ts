@@ -37,7 +37,13 @@ function stream(): CitizenObserved[] {
     cs('c-5', 5, binh, day(1992, 1, 1)),
     cs('c-6', 6, binh, day(1992, 1, 9)), // Bình: conflict
     // Population, the identity authority, decides Nam's birth date: his conflict is settled.
-    aCitizenObserved({ system: 'population', recordId: 'p-1', minute: 10, ...nam, dateOfBirth: day(1990, 5, 1) }),
+    aCitizenObserved({
+      system: 'population',
+      recordId: 'p-1',
+      minute: 10,
+      ...nam,
+      dateOfBirth: day(1990, 5, 1),
+    }),
     // c-6 is corrected: Bình's sources agree again.
     cs('c-6', 11, binh, day(1992, 1, 1)),
     // …until c-5 is changed: a new disagreement, a new task.
@@ -73,13 +79,25 @@ const settled = (minute: number) => ({
   resolved_by: 'consolidation',
   resolved_at: new Date(at(minute)),
 });
-const open = { attribute: 'dateOfBirth', status: 'OPEN', resolution: null, resolved_by: null, resolved_at: null };
+const open = {
+  attribute: 'dateOfBirth',
+  status: 'OPEN',
+  resolution: null,
+  resolved_by: null,
+  resolved_at: null,
+};
 
 describe('conflicts the sources settle close themselves', () => {
   // [batch size, what Bình's tasks look like at the end]
   const sizes = [
     // Each statement its own transaction: the settled task is closed, the new disagreement opens another.
-    [1, [{ person: 'c-5,c-6', ...settled(11) }, { person: 'c-5,c-6', ...open }]],
+    [
+      1,
+      [
+        { person: 'c-5,c-6', ...settled(11) },
+        { person: 'c-5,c-6', ...open },
+      ],
+    ],
     // One transaction: Bình's agreement and new disagreement fall in it — his one task stays open.
     [9, [{ person: 'c-5,c-6', ...open }]],
     // Tasks stored by the first transaction; the second settles Nam's and Bình's, then reopens Bình's.
@@ -101,7 +119,9 @@ describe('conflicts the sources settle close themselves', () => {
         // Nam: settled by the population record, at its time.
         expect(tasks.filter((t) => t.person === 'c-1,c-2')).toEqual([{ person: 'c-1,c-2', ...settled(10) }]);
         // Hoa: still a question for a steward.
-        expect(tasks.filter((t) => t.person === 'c-3,c-4')).toEqual([{ person: 'c-3,c-4', ...open, reason: null }]);
+        expect(tasks.filter((t) => t.person === 'c-3,c-4')).toEqual([
+          { person: 'c-3,c-4', ...open, reason: null },
+        ]);
         expect(tasks.filter((t) => t.person === 'c-5,c-6')).toEqual(
           binhTasks.map((t) => ('reason' in t ? t : { ...t, reason: null })),
         );
@@ -111,6 +131,44 @@ describe('conflicts the sources settle close themselves', () => {
     it(`both paths leave the same tasks (transactions of ${size})`, () => {
       expect(results.get(`batch:${size}`)).toBeDefined();
       expect(results.get(`batch:${size}`)).toEqual(results.get(`per-statement:${size}`));
+    });
+  }
+});
+
+describe('a conflict raised again unchanged', () => {
+  for (const mode of ['per-statement', 'batch'] as const) {
+    it(`${mode}: leaves its task row as it is (no new row version), and a changed one is updated`, async () => {
+      const d = await createTestDatabase();
+      databases.push(d);
+      const handler = handlerFor(d.db, mode);
+      const cs = (recordId: string, minute: number, dob: ReturnType<typeof day>) =>
+        aCitizenObserved({ system: 'civil-status', recordId, minute, ...hoa, dateOfBirth: dob });
+      const version = async () =>
+        (
+          await d.db.raw<{ rows: { xmin: string; details: unknown }[] }>(
+            `select xmin::text, details from review_tasks where kind = 'ATTRIBUTE_CONFLICT' and status = 'OPEN'`,
+          )
+        ).rows;
+      await handler(
+        batchOf(TOPICS.citizen, [cs('c-3', 1, day(1985, 3, 3)), cs('c-4', 2, day(1985, 3, 4))], 0),
+      );
+      const first = await version();
+      expect(first).toHaveLength(1);
+      // A source outside the identity authorities recomputes Hoa: the conflict is raised again, as it was.
+      await handler(
+        batchOf(
+          TOPICS.citizen,
+          [aCitizenObserved({ system: 'health', recordId: 'h-1', minute: 3, ...hoa })],
+          2,
+        ),
+      );
+      expect(await version()).toEqual(first);
+      // c-4 restated with another date: the task's candidates change, so its row does.
+      await handler(batchOf(TOPICS.citizen, [cs('c-4', 4, day(1985, 3, 5))], 3));
+      const after = await version();
+      expect(after).toHaveLength(1);
+      expect(after[0]?.xmin).not.toBe(first[0]?.xmin);
+      expect(after[0]?.details).not.toEqual(first[0]?.details);
     });
   }
 });

@@ -302,7 +302,9 @@ async function writeReviewTasks(t: Knex.Transaction, state: BatchState): Promise
       })),
       ...[...state.reviewTasks.values()].map((e) => ({ ...row(e), status: 'OPEN' })),
     ],
-    `on conflict (dedupe_key) where status = 'OPEN' do update set details = excluded.details`,
+    // A task raised again with the same details is left as it is (no new row version to vacuum).
+    `on conflict (dedupe_key) where status = 'OPEN' do update set details = excluded.details
+       where review_tasks.details is distinct from excluded.details`,
   );
 }
 

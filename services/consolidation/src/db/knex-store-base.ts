@@ -55,7 +55,8 @@ export class KnexStoreBase {
     await this.trx.raw(
       `insert into review_tasks (entity_type, kind, status, master_id, other_master_id, attribute, dedupe_key, details, created_at)
        values (?, ?, 'OPEN', ?, ?, ?, ?, ?::jsonb, to_timestamp(?::double precision / 1000))
-       on conflict (dedupe_key) where status = 'OPEN' do update set details = excluded.details`,
+       on conflict (dedupe_key) where status = 'OPEN' do update set details = excluded.details
+         where review_tasks.details is distinct from excluded.details`,
       [
         task.entityType,
         task.kind,
